@@ -1,0 +1,35 @@
+"""Scrapy items the spiders yield and the warehouse loads (one JSON line each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArticleItem:
+    """One fetched article page, extracted; identity is the canonical URL + text hash."""
+
+    url: str  # canonical URL (rel=canonical / og:url / the https://<domain> form), never the local one
+    fetched_url: str  # the URL actually requested (e.g. http://127.0.0.1:8000/...)
+    outlet: str  # outlet slug from the outlets file
+    title: str | None
+    published_at: str | None  # ISO 8601, UTC ("2018-06-21T01:30:00+00:00")
+    modified_at: str | None  # ISO 8601, UTC, when the page or sitemap says it was updated
+    date_source: str | None  # where published_at came from: "jsonld" | "meta" | "sitemap" | ...
+    text: str  # visible article body: paragraphs separated by a blank line
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    html_sha256: str = ""  # sha256 of the response body bytes
+    text_sha256: str = ""  # sha256 of ``text``
+    fetched_at: str = ""  # ISO 8601 UTC
+    http_status: int = 200
+
+
+@dataclass
+class CrawlErrorItem:
+    """A URL that could not be turned into an article: 404, junk HTML, non-HTML, timeout..."""
+
+    url: str
+    outlet: str | None
+    reason: str  # short and human: "HTTP 404", "no article text", "DNS lookup failed"
+    fetched_at: str = ""

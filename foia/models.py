@@ -1,0 +1,72 @@
+"""Records that FOIA intake produces; the warehouse loads them as they are.
+
+Every reader (EML, PDF, later MBOX/MSG/PST/text) yields these same records, so the
+warehouse and the matcher never care which format a production arrived in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A withheld-text marker as printed, e.g. ``(b)(6)`` or ``(b)(7)(C)``; offsets in ``body``."""
+
+    code: str  # normalized: "(b)(6)", "(b)(7)(C)", "B6" (State style)
+    start: int
+    end: int
+
+
+@dataclass
+class QuotedBlock:
+    """An earlier message carried inside this one (``>`` quotes, Outlook blocks, forwards)."""
+
+    style: str  # "gmail" | "apple" | "outlook" | "original_message" | "forward" | "prefixed"
+    text: str  # the quoted message's own text, '>' prefixes removed
+    start: int  # offsets of the whole block (header included) in ``body``
+    end: int
+    header_from: str | None = None  # address (or name when no address is shown)
+    header_sent: str | None = None  # the quote header's date as printed
+    header_subject: str | None = None
+
+
+@dataclass
+class Message:
+    """One email message of a production, whatever the source format."""
+
+    source_file: str  # path as given to ingest
+    source_sha256: str  # sha256 of the whole source file
+    source_kind: str  # "eml" | "pdf" | ...
+    bates: str | None = None  # first-page Bates number (X-Bates or page footer)
+    bates_end: str | None = None  # last page's Bates number (PDF); == bates for EML
+    page_start: int | None = None  # 1-based page range in a PDF source
+    page_end: int | None = None
+    message_id: str | None = None  # without angle brackets
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    sent_at: datetime | None = None  # timezone-aware, UTC
+    sent_at_raw: str | None = None  # as printed / as in the header
+    email_from: str | None = None  # address, lower-case ("name" if no address is known)
+    from_name: str | None = None
+    email_to: list[str] = field(default_factory=list)  # addresses, lower-case
+    email_cc: list[str] = field(default_factory=list)
+    subject: str = ""
+    body: str = ""  # full decoded text/plain body (quoted chain included)
+    own_text: str = ""  # the sender's own words: no quotes, signature or disclaimer
+    signature: str = ""
+    disclaimer: str = ""
+    quoted: list[QuotedBlock] = field(default_factory=list)
+    redactions: list[Redaction] = field(default_factory=list)  # found in subject and body
+    withheld: bool = False  # a "Withheld in Full" placeholder page
+    withheld_exemption: str | None = None
+
+
+@dataclass
+class IngestError:
+    """Bad input: named file, reason; recorded in the warehouse, the run goes on."""
+
+    source_file: str
+    reason: str
+    detail: str = ""

@@ -1,0 +1,1 @@
+window.__demoMetrics=window.__demoMetrics||[];

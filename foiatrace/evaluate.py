@@ -1,0 +1,181 @@
+"""Evaluations that run the real pipeline on labelled data and print honest figures.
+
+``scenario``: serve a scenario's site on 127.0.0.1, ingest its production (EML files or the
+printed PDF), crawl, match, and score the evidence table against ``labels.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from foiatrace import pipeline
+from foiatrace.serve import serve_directory
+from matching.score import DEFAULT_THRESHOLD
+from warehouse.db import connect
+
+_WORDS = re.compile(r"\w+")
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class PRF:
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    predicted: int
+    expected: int
+
+    @classmethod
+    def of(cls, correct_pred: int, predicted: int, recalled: int, expected: int) -> PRF:
+        p = correct_pred / predicted if predicted else 0.0
+        r = recalled / expected if expected else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return cls(round(p, 4), round(r, 4), round(f, 4), correct_pred, predicted, expected)
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    source: str
+    threshold: float
+    strict: PRF
+    lenient: PRF
+    detail_recall: float
+    details_found: int
+    details_total: int
+    lookalikes_reported: dict[str, str] = field(default_factory=dict)  # reason -> "k/n"
+    steps: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def run_scenario(
+    scenario: Path | str,
+    source: str = "eml",
+    *,
+    workdir: Path | str | None = None,
+    min_score: float = DEFAULT_THRESHOLD,
+    progress: bool = False,
+) -> ScenarioResult:
+    """Whole pipeline on a scenario directory in the shared format; scored."""
+    scenario = Path(scenario)
+    if source not in ("eml", "pdf"):
+        raise ValueError("source must be 'eml' or 'pdf'")
+    production = (scenario / "emails") if source == "eml" else (scenario / "production")
+    with tempfile.TemporaryDirectory(prefix="foiatrace-eval-") as tmp:
+        work = Path(workdir) if workdir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        db = work / f"eval-{source}.duckdb"
+        if db.exists():
+            db.unlink()
+        steps: dict[str, Any] = {}
+        with serve_directory(scenario / "site") as base_url:
+            steps["ingest"] = pipeline.ingest(db, [production], "scenario", progress=progress)
+            steps["crawl"] = pipeline.crawl(db, scenario / "outlets.toml", base_url=base_url)
+        steps["match"] = pipeline.match(db, progress=progress)
+        con = connect(db, read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT bates, article_url, detail_type, email_quote, article_quote FROM evidence "
+                "WHERE score >= ?",
+                [min_score],
+            ).fetchall()
+            bodies = dict(con.execute("SELECT bates, body FROM emails WHERE bates IS NOT NULL")
+                          .fetchall())
+        finally:
+            con.close()
+    for step in steps.values():
+        step.pop("error_list", None)
+    return score_scenario(scenario, source, rows, bodies, min_score, steps)
+
+
+def score_scenario(
+    scenario: Path,
+    source: str,
+    rows: list[tuple[str, str, str, str, str]],
+    bodies: dict[str, str],
+    min_score: float,
+    steps: dict[str, Any] | None = None,
+) -> ScenarioResult:
+    """Strict pairs by exact Bates; lenient pairs also accept any message whose body carries
+    a label's email quote verbatim (a quoted copy of the disclosing text)."""
+    labels = _read_jsonl(scenario / "labels.jsonl")
+    hard = _read_jsonl(scenario / "hard_negatives.jsonl")
+    bodies = {b: _norm(t) for b, t in bodies.items()}
+    label_pairs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for lab in labels:
+        label_pairs[(lab["bates"], lab["article"])].append(lab)
+    by_pair: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for bates, url, dtype, e_quote, a_quote in rows:
+        by_pair[(bates, _path(url))].append((dtype, e_quote or "", a_quote or ""))
+    predicted = set(by_pair)
+
+    def carries(bates: str, pair: tuple[str, str]) -> bool:
+        body = bodies.get(bates, "")
+        return any(_norm(lab["email_quote"]) in body for lab in label_pairs[pair])
+
+    def lenient_match(pred: tuple[str, str], lab_pair: tuple[str, str]) -> bool:
+        return pred[1] == lab_pair[1] and (pred[0] == lab_pair[0] or carries(pred[0], lab_pair))
+
+    strict_tp = len(predicted & set(label_pairs))
+    strict = PRF.of(strict_tp, len(predicted), strict_tp, len(label_pairs))
+    len_correct = sum(1 for p in predicted if any(lenient_match(p, lp) for lp in label_pairs))
+    len_recalled = sum(1 for lp in label_pairs if any(lenient_match(p, lp) for p in predicted))
+    lenient = PRF.of(len_correct, len(predicted), len_recalled, len(label_pairs))
+
+    found = 0
+    for lab in labels:
+        lp = (lab["bates"], lab["article"])
+        want = {w.lower() for w in _WORDS.findall(lab["article_quote"])}
+        for pred in predicted:
+            if not lenient_match(pred, lp):
+                continue
+            if any(_covers(a_quote, want) for _, _, a_quote in by_pair[pred]):
+                found += 1
+                break
+    hard_by_reason: dict[str, list[bool]] = defaultdict(list)
+    for h in hard:
+        hard_by_reason[h["reason"]].append((h["bates"], h["article"]) in predicted)
+    return ScenarioResult(
+        scenario=str(scenario),
+        source=source,
+        threshold=min_score,
+        strict=strict,
+        lenient=lenient,
+        detail_recall=round(found / len(labels), 4) if labels else 0.0,
+        details_found=found,
+        details_total=len(labels),
+        lookalikes_reported={r: f"{sum(v)}/{len(v)}" for r, v in sorted(hard_by_reason.items())},
+        steps=steps or {},
+    )
+
+
+def _covers(article_quote: str, want: set[str]) -> bool:
+    """A row's article quote covers a label when it has at least half the label's words."""
+    if not want:
+        return False
+    got = {w.lower() for w in _WORDS.findall(article_quote)}
+    return len(want & got) * 2 >= len(want)

@@ -1,0 +1,310 @@
+"""The pipeline's steps: one code path for the CLI, the nightly DAG and the evaluations.
+
+Each step opens the warehouse, does only the new work, upserts, records its run and any
+bad input, and returns plain stats (JSON-able, so Airflow can pass them as XCom).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from warehouse import load
+from warehouse.db import connect
+
+log = logging.getLogger("foiatrace")
+
+INGEST_BATCH = 500
+
+
+def _progress(items: Iterable[Any], total: int | None, label: str, show: bool) -> Iterable[Any]:
+    if not show:
+        return items
+    from rich.progress import track
+
+    return track(items, total=total, description=label, transient=True)
+
+
+# -- ingest -----------------------------------------------------------------------------------
+
+
+def ingest(
+    db: Path | str | None,
+    paths: Sequence[Path | str],
+    production: str | None = None,
+    *,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Read FOIA productions (files or folders) into ``emails``; bad files become errors."""
+    from foia.ingest import iter_production
+    from foia.models import IngestError
+
+    paths = [Path(p) for p in paths]
+    production = production or (paths[0].resolve().name if paths else "production")
+    con = connect(db)
+    run_id = load.start_run(con, "ingest")
+    stats: dict[str, Any] = {"production": production, "messages": 0, "new": 0, "changed": 0,
+                             "unchanged": 0, "errors": 0, "error_list": []}
+    batch = []
+    sources: dict[str, tuple[str, str]] = {}
+    try:
+        for rec in _progress(iter_production(paths), None, "ingest", progress):
+            if isinstance(rec, IngestError):
+                stats["errors"] += 1
+                stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
+                log.warning("ingest: %s: %s", rec.source_file, rec.reason)
+                load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
+                continue
+            batch.append(rec)
+            sources[rec.source_sha256] = (rec.source_file, rec.source_kind)
+            if len(batch) >= INGEST_BATCH:
+                _flush(con, production, batch, stats)
+        _flush(con, production, batch, stats)
+        for sha, (path, kind) in sources.items():
+            size = Path(path).stat().st_size if Path(path).exists() else None
+            load.record_source_file(con, sha, path, production, kind, size or 0)
+        load.finish_run(con, run_id, stats)
+    except Exception as exc:
+        load.finish_run(con, run_id, {**stats, "exception": repr(exc)}, status="failed")
+        raise
+    finally:
+        con.close()
+    return stats
+
+
+def _flush(con: Any, production: str, batch: list[Any], stats: dict[str, Any]) -> None:
+    if batch:
+        res = load.upsert_messages(con, production, batch)
+        stats["messages"] += len(batch)
+        for k in ("new", "changed", "unchanged"):
+            stats[k] += res[k]
+        batch.clear()
+
+
+# -- crawl ------------------------------------------------------------------------------------
+
+
+def crawl(
+    db: Path | str | None,
+    outlets_file: Path | str,
+    base_url: str | None = None,
+    since: date | None = None,
+    *,
+    staging_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Crawl the outlets (in a Scrapy subprocess), then load what it staged."""
+    from crawlers.run import crawl as run_spider
+
+    con = connect(db)
+    run_id = load.start_run(con, "crawl")
+    try:
+        seen = load.seen_articles(con)
+        with tempfile.TemporaryDirectory(dir=staging_dir) as tmp:
+            out = Path(tmp) / "crawl.jsonl"
+            summary = run_spider(Path(outlets_file), out, base_url=base_url, since=since,
+                                 seen=seen)
+            stats = load_crawl_output(con, out, run_id)
+        stats.update(discovered=getattr(summary, "discovered", None),
+                     skipped_seen=getattr(summary, "skipped_seen", None))
+        load.finish_run(con, run_id, stats)
+    except Exception as exc:
+        load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
+        raise
+    finally:
+        con.close()
+    return stats
+
+
+def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[str, Any]:
+    """Upsert a crawl's staged JSON lines: articles as versions, failures as errors."""
+    articles: list[dict[str, Any]] = []
+    errors = 0
+    error_list: list[str] = []
+    if path.exists():
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                rec = json.loads(line)
+                kind = rec.pop("type", "article")
+                if kind == "error":
+                    errors += 1
+                    error_list.append(f"{rec.get('url')}: {rec.get('reason')}")
+                    load.record_error(con, "crawl", rec.get("url") or "?", rec.get("reason") or "",
+                                      json.dumps(rec), run_id)
+                else:
+                    articles.append(rec)
+    res = load.upsert_article_versions(con, articles)
+    for e in error_list:
+        log.warning("crawl: %s", e)
+    return {"articles": len(articles), **res, "errors": errors, "error_list": error_list}
+
+
+# -- match ------------------------------------------------------------------------------------
+
+
+def _embedder(con: Any, model: str, progress: bool) -> Callable[[list[str]], np.ndarray]:
+    from matching.embed import embed_cached
+
+    def lookup(hashes: list[str]) -> dict[str, np.ndarray]:
+        if not hashes:
+            return {}
+        rows = con.execute(
+            "SELECT text_sha256, vector FROM embeddings WHERE model = ? "
+            "AND text_sha256 IN (SELECT unnest(?))",
+            [model, hashes],
+        ).fetchall()
+        return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+
+    def store(vectors: dict[str, np.ndarray]) -> None:
+        import pyarrow as pa
+
+        staged = pa.table({  # noqa: F841 (read by the SQL below)
+            "model": [model] * len(vectors),
+            "text_sha256": list(vectors),
+            "vector": [v.tolist() for v in vectors.values()],
+        })
+        con.execute("INSERT INTO embeddings SELECT * FROM staged ON CONFLICT DO NOTHING")
+
+    stats = {"computed": 0}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        vecs, computed = embed_cached(texts, lookup, store, model=model, progress=progress)
+        stats["computed"] += computed
+        return vecs
+
+    embed.stats = stats  # type: ignore[attr-defined]
+    return embed
+
+
+def match(
+    db: Path | str | None,
+    *,
+    window_days: int = 30,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Match every (message, article version) pair not yet weighed by this matcher version."""
+    from matching.embed import MODEL_NAME
+    from matching.match import ArticleDoc, EmailDoc
+    from matching.match import match as run_match
+    from matching.score import MATCHER_VERSION
+
+    con = connect(db)
+    run_id = load.start_run(con, "match")
+    try:
+        emails = [
+            EmailDoc(key, sent_at, text or "", {a for a in addrs if a})
+            for key, sent_at, text, addrs in con.execute(
+                """
+                SELECT e.msg_key, e.sent_at, e.own_text,
+                       list_concat([e.email_from], e.email_to, e.email_cc,
+                           coalesce((SELECT list(q.header_from) FROM quoted_blocks q
+                                     WHERE q.msg_key = e.msg_key), []))
+                FROM emails e
+                WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_text) > 0
+                ORDER BY e.sent_at, e.msg_key
+                """
+            ).fetchall()
+        ]
+        articles = [
+            ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "")
+            for url, sha, outlet, pub, mod, text in con.execute(
+                "SELECT url, text_sha256, outlet, published_at, modified_at, text FROM articles "
+                "ORDER BY url"
+            ).fetchall()
+        ]
+        done = set(
+            con.execute(
+                "SELECT msg_key, article_key FROM matched_pairs WHERE matcher_version = ?",
+                [MATCHER_VERSION],
+            ).fetchall()
+        )
+        embed = _embedder(con, MODEL_NAME, progress)
+        found, weighed = run_match(
+            emails, articles, embed, window=timedelta(days=window_days), skip_pairs=done,
+            progress=lambda it: _progress(it, len(emails), "match", progress),
+        )
+        _store_disclosures(con, found, weighed, MATCHER_VERSION)
+        stats = {"emails": len(emails), "articles": len(articles), "pairs_weighed": len(weighed),
+                 "pairs_skipped": len(done), "disclosures": len(found),
+                 "embeddings_computed": embed.stats["computed"]}  # type: ignore[attr-defined]
+        load.finish_run(con, run_id, stats)
+    except Exception as exc:
+        load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
+        raise
+    finally:
+        con.close()
+    return stats
+
+
+def _store_disclosures(con: Any, found: list[Any], weighed: set[tuple[str, str]],
+                       version: str) -> None:
+    import pyarrow as pa
+
+    t = load.now()
+    con.execute("BEGIN")
+    try:
+        if found:
+            best: dict[tuple[str, str, str], Any] = {}
+            for d in found:
+                k = (d.msg_key, d.article_url, d.detail_type)
+                if k not in best or d.score > best[k].score:
+                    best[k] = d
+            rows = [
+                {"msg_key": d.msg_key, "article_url": d.article_url, "detail_type": d.detail_type,
+                 "article_key": d.article_key, "email_quote": d.email_quote,
+                 "article_quote": d.article_quote, "shared_details": d.shared_details,
+                 "score": d.score, "cosine": d.cosine, "lag_hours": d.lag_hours,
+                 "syndicated_from": None, "features": json.dumps(d.features),
+                 "matcher_version": version, "matched_at": t}
+                for d in best.values()
+            ]
+            staged = pa.Table.from_pylist(rows)  # noqa: F841
+            con.execute(
+                "DELETE FROM disclosures WHERE (msg_key, article_url, detail_type) IN "
+                "(SELECT (msg_key, article_url, detail_type) FROM staged)"
+            )
+            con.execute("INSERT INTO disclosures BY NAME SELECT * FROM staged")
+        if weighed:
+            pairs = pa.table({  # noqa: F841
+                "msg_key": [m for m, _ in weighed], "article_key": [a for _, a in weighed],
+                "matcher_version": [version] * len(weighed), "matched_at": [t] * len(weighed),
+            })
+            con.execute("INSERT INTO matched_pairs SELECT * FROM pairs ON CONFLICT DO NOTHING")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def export(
+    db: Path | str | None,
+    export_dir: Path | str,
+    stamp: str,
+    formats: Sequence[str] = ("csv", "parquet"),
+    min_score: float | None = None,
+) -> dict[str, Any]:
+    """Write ``evidence-<stamp>.<fmt>`` files; a re-run for the same stamp overwrites them."""
+    from matching.score import DEFAULT_THRESHOLD
+    from warehouse.export import export_evidence
+
+    threshold = DEFAULT_THRESHOLD if min_score is None else min_score
+    con = connect(db, read_only=True)
+    try:
+        written = {}
+        for fmt in formats:
+            path = Path(export_dir) / f"evidence-{stamp}.{fmt}"
+            written[str(path)] = export_evidence(con, fmt, path, threshold)
+    finally:
+        con.close()
+    return {"files": written, "threshold": threshold}

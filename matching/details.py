@@ -1,0 +1,247 @@
+"""Concrete details in a sentence, as normalized keys that paraphrases share.
+
+"is a citizen of Ireland" and "an Irish citizen" both give ``citizenship:ireland``;
+"B1/B2 visitor visa" and "a visa that allowed him to visit for business or pleasure" both
+give ``immigration_status:visa-b``; "3/14/2016" and "March 2016" both give
+``date:2016-03``. Rules are general English and US immigration vocabulary, never the names
+or wording of one corpus: how rare a key is (its weight) is learned from the corpus itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from matching.lexicon import COUNTRIES, DEMONYMS
+
+DETAIL_TYPES = (
+    "citizenship", "immigration_status", "criminal_history", "identity",
+    "enforcement_action", "other",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Detail:
+    type: str  # one of DETAIL_TYPES, or "date"/"name" (supporting details)
+    key: str  # normalized value, e.g. "citizenship:ireland"
+    text: str  # the words it was read from
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# (type, key, pattern): the key is fixed when a pattern matches.
+_RULES: list[tuple[str, str, re.Pattern[str]]] = [
+    # immigration status
+    ("immigration_status", "visa-b", _rx(
+        r"\bB-?1\s*/\s*B-?2\b|\bB-?[12]\b(?=\s+(?:non-?immigrant\s+)?(?:visa|visitor|status))"
+        r"|\b(?:tourist|visitor(?:'s)?|travel)\s+visa|business or pleasure|visa waiver")),
+    ("immigration_status", "visa-f", _rx(r"\bF-?1\b(?=\s+(?:student\s+)?visa)|\bstudent visa")),
+    ("immigration_status", "visa-h", _rx(r"\bH-?[12][AB]?\b(?=\s+(?:visa|status|worker))"
+                                         r"|\b(?:work|guest[- ]worker|temporary work) visa")),
+    ("immigration_status", "visa-j", _rx(r"\bJ-?1\b(?=\s+(?:exchange\s+)?visa)|exchange visitor")),
+    ("immigration_status", "visa-k", _rx(r"\bK-?1\b(?=\s+visa)|fianc[ée]e? visa")),
+    ("immigration_status", "overstay", _rx(
+        r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed"
+        r"|(?:remained|stayed|stayed on|lived)\b[^.;]{0,60}\b(?:after|beyond|past)\b[^.;]{0,40}"
+        r"\b(?:visa|status|authorized|admission|permit)"
+        r"|(?:visa|authorized (?:period of )?stay|status|admission)\b[^.;]{0,30}"
+        r"\b(?:expired|lapsed|ran out|run out|ended)")),
+    ("immigration_status", "refugee", _rx(r"\brefugees?\b")),
+    ("immigration_status", "asylum", _rx(r"\basyl(?:um|ee|ees)\b")),
+    ("immigration_status", "siv", _rx(r"\bspecial immigrant visa|\bSIVs?\b")),
+    ("immigration_status", "lpr", _rx(r"lawful(?:ly)? permanent resident|\bLPRs?\b|green card"
+                                      r"|permanent residen(?:t|cy)")),
+    ("immigration_status", "daca", _rx(r"\bDACA\b|deferred action for childhood")),
+    ("immigration_status", "tps", _rx(r"\bTPS\b|temporary protected status")),
+    ("immigration_status", "entry-without-inspection", _rx(
+        r"without (?:inspection|being inspected|authorization)|entered[^.;]{0,40}illegally"
+        r"|crossed[^.;]{0,40}(?:illegally|unlawfully)|illegal(?:ly)? (?:entry|entered|crossed)"
+        r"|unlawful(?:ly)? (?:entry|entered|present)|\bEWI\b")),
+    ("immigration_status", "parole", _rx(r"\b(?:humanitarian |immigration )?parole(?:d)?\b"
+                                         r"(?![^.;]{0,20}\b(?:board|officer|violation))")),
+    ("immigration_status", "naturalization", _rx(r"naturaliz(?:ation|ed|e)")),
+    ("immigration_status", "nonimmigrant", _rx(r"non-?immigrant")),
+    # citizenship
+    ("citizenship", "noncitizen", _rx(r"\bnon-?citizen|not an? (?:U\.?S\.? )?citizen"
+                                      r"|(?:is|was) not (?:a )?(?:U\.?S\.? )?citizen")),
+    # criminal history
+    ("criminal_history", "no-record", _rx(
+        r"\bno (?:known |prior |previous )?(?:criminal (?:history|record|convictions?)"
+        r"|(?:prior |previous )?(?:arrests?|convictions?|record))"
+        r"|(?:has|had) (?:never|not) been (?:arrested|convicted|charged)"
+        r"|(?:clean|spotless) (?:criminal )?record")),
+    ("criminal_history", "conviction", _rx(
+        r"\bconvict(?:ed|ion|ions)\b|pleaded guilty|pled guilty|found guilty|\bsentenced\b")),
+    ("criminal_history", "arrest", _rx(r"\barrest(?:ed|s)?\b")),
+    ("criminal_history", "charge", _rx(r"\bcharg(?:ed|es)\b|\bindicted\b|\bindictment\b")),
+    ("criminal_history", "dui", _rx(r"\bDUI\b|\bDWI\b|drunk(?:en)?[- ]driving|driving under the"
+                                    r"|driving while (?:intoxicated|impaired)")),
+    ("criminal_history", "assault", _rx(r"\bassault|\bbattery\b")),
+    ("criminal_history", "domestic-violence", _rx(r"domestic (?:violence|abuse|battery)")),
+    ("criminal_history", "drugs", _rx(r"\bdrug|narcotic|cocaine|heroin|fentanyl|methamphetamine"
+                                      r"|marijuana|controlled substance")),
+    ("criminal_history", "theft", _rx(r"\btheft|\bburglar|\brobber|\bshoplift|larceny")),
+    ("criminal_history", "homicide", _rx(r"\bmurder|\bmanslaughter|\bhomicide|vehicular (?:homicide|manslaughter)")),  # noqa: E501
+    ("criminal_history", "sex-offense", _rx(r"sexual(?:ly)? (?:assault|abuse|offen)|\brape\b"
+                                            r"|child (?:molestation|abuse)|indecen")),
+    ("criminal_history", "weapons", _rx(r"\bfirearm|\bweapons? (?:charge|offense|violation)|\bgun\b")),  # noqa: E501
+    ("criminal_history", "illegal-reentry", _rx(r"illegal re-?entry|unlawful re-?entry"
+                                                r"|re-?entered[^.;]{0,40}(?:illegally|after)")),
+    # enforcement actions
+    ("enforcement_action", "detainer", _rx(
+        r"\bdetainers?\b|immigration hold|\bICE hold|hold request"
+        r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
+        r"\b(?:hold|keep|detain)"
+        r"|(?:turned|handed) over to (?:ICE|federal|immigration)")),
+    ("enforcement_action", "removal-order", _rx(
+        r"order(?:ed)? (?:of )?(?:removal|removed|deported|deportation)|removal order"
+        r"|deportation order|final order")),
+    ("enforcement_action", "removed", _rx(
+        r"\bdeport(?:ed|ation|ations)\b|\bremoved (?:from|to)\b|prior removals?"
+        r"|\bremovals?\b(?! operations| and removal)"  # not the agency name "...Removal Operations"
+        r"|sent back to|returned to (?:his|her|their) (?:home )?country")),
+    ("enforcement_action", "proceedings", _rx(
+        r"removal proceedings|deportation proceedings|notice to appear|immigration court"
+        r"|immigration judge")),
+    ("enforcement_action", "release", _rx(r"\breleased\b|\brelease\b|\bbond\b")),
+    ("enforcement_action", "supervision", _rx(r"order of supervision|supervised release"
+                                              r"|ankle monitor|alternatives to detention")),
+    ("enforcement_action", "ice-arrest", _rx(r"(?:ICE|immigration)[^.;]{0,30}\b(?:arrested|"
+                                             r"took[^.;]{0,10}custody|apprehended)"
+                                             r"|(?:arrested|apprehended) by (?:ICE|immigration)")),
+    # identity
+    ("identity", "gang", _rx(r"\bgang\b|\bMS-?13\b|\bcartel\b|\b18th Street\b|Sure[ñn]os")),
+    ("identity", "alias", _rx(r"\balias(?:es)?\b|also known as|\ba\.?k\.?a\.?\b"
+                              r"|other names?|used the names?")),
+]
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")]
+    )
+    for m in names
+}  # fmt: skip
+_SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "fall": (9, 10, 11), "autumn": (9, 10, 11),
+            "winter": (12, 1, 2)}
+_MONTH_SEASON = {m: s for s, ms in _SEASONS.items() if s != "autumn" for m in ms}
+
+_NUM_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b")
+_MONTH_YEAR = re.compile(
+    r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?"
+    r"\s+((?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+_SEASON_YEAR = re.compile(r"\b(spring|summer|fall|autumn|winter)\s+(?:of\s+)?((?:19|20)\d{2})\b",
+                          re.IGNORECASE)
+_AGE = re.compile(r"\b(\d{1,2})-year-old\b|\b(?:age|aged)\s+(\d{1,2})\b|,\s(\d{1,2}),\s",
+                  re.IGNORECASE)
+_ANUMBER = re.compile(r"\bA[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{3})\b")
+_COUNT_WORDS = {"once": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_REMOVAL_COUNT = re.compile(
+    r"\b(?:deported|removed)\b[^.;]{0,40}?\b(once|twice|two|three|four|five|six|seven|eight|nine"
+    r"|ten|\d+)\b(?:\s+(?:times|occasions))?"
+    r"|\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:prior\s+|previous\s+|times?\s+)?"
+    r"(?:removals|deportations)\b",
+    re.IGNORECASE,
+)
+_CITIZEN_CTX = re.compile(r"citizen|national(?:ity)?\b|native|born in|from|passport", re.I)
+_COUNTRY_RX = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(c) for c in COUNTRIES), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_DEMONYM_RX = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True))
+    + r")\b"
+)  # capitalized only: "Polish" is a nationality, "polish" is not
+_NAME = re.compile(r"(?<![A-Za-z])([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")
+_NOT_NAMES = {
+    "the", "a", "an", "he", "she", "it", "they", "his", "her", "their", "this", "that", "these",
+    "those", "we", "i", "you", "our", "on", "in", "at", "as", "by", "for", "from", "of", "to",
+    "and", "but", "or", "if", "when", "while", "after", "before", "since", "thanks", "thank",
+    "hi", "hello", "dear", "please", "yes", "no", "also", "according", "authorities", "officials",
+    "police", "federal", "state", "county", "city", "department", "office", "court", "judge",
+    "sheriff", "immigration", "customs", "enforcement", "homeland", "security", "agency",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mr", "mrs",
+    "ms", "dr", "lt", "sgt", "det", "officer", "deputy", "spokesman", "spokeswoman", "reporter",
+    "news", "united", "states", "border", "patrol", "attorney", "district", "jail", "prison",
+    "is", "was", "has", "had", "there", "here", "what", "who", "how", "why", "any", "can",
+    "could", "would", "will", "not", "all", "one", "two", "street", "road", "avenue", "high",
+    "school", "university", "center", "north", "south", "east", "west", "update", "related",
+    "read", "more", "see", "ice", "dhs", "ero", "uscis", "cbp", "removal", "operations",
+}  # fmt: skip
+
+
+def _year(y: str) -> int:
+    n = int(y)
+    return n + 2000 if n < 100 else n
+
+
+def _date_keys(text: str) -> list[Detail]:
+    out: list[Detail] = []
+
+    def month(y: int, m: int, src: str) -> None:
+        if 1 <= m <= 12:
+            out.append(Detail("date", f"date:{y:04d}-{m:02d}", src))
+            out.append(Detail("date", f"season:{y:04d}-{_MONTH_SEASON[m]}", src))
+
+    for m in _NUM_DATE.finditer(text):
+        month(_year(m.group(3)), int(m.group(1)), m.group(0))
+    for m in _ISO_DATE.finditer(text):
+        month(int(m.group(1)), int(m.group(2)), m.group(0))
+    for m in _MONTH_YEAR.finditer(text):
+        month(int(m.group(2)), _MONTHS[m.group(1).lower().rstrip(".")], m.group(0))
+    for m in _SEASON_YEAR.finditer(text):
+        season = "fall" if m.group(1).lower() == "autumn" else m.group(1).lower()
+        out.append(Detail("date", f"season:{int(m.group(2)):04d}-{season}", m.group(0)))
+    return out
+
+
+def extract(text: str) -> list[Detail]:
+    """All details of one sentence; duplicates by key removed, first occurrence kept."""
+    found: list[Detail] = []
+    for dtype, key, rx in _RULES:
+        m = rx.search(text)
+        if m:
+            found.append(Detail(dtype, f"{dtype}:{key}", m.group(0)))
+    for m in _DEMONYM_RX.finditer(text):
+        country = DEMONYMS[m.group(1).lower()]
+        if country != "united states":
+            found.append(Detail("citizenship", f"citizenship:{country}", m.group(0)))
+    for m in _COUNTRY_RX.finditer(text):
+        window = text[max(0, m.start() - 40) : m.end() + 25]
+        if _CITIZEN_CTX.search(window):
+            country = COUNTRIES[m.group(1).lower()]
+            found.append(Detail("citizenship", f"citizenship:{country}", m.group(0)))
+    for m in _AGE.finditer(text):
+        age = next(g for g in m.groups() if g)
+        found.append(Detail("identity", f"identity:age-{int(age)}", m.group(0)))
+    for m in _ANUMBER.finditer(text):
+        found.append(Detail("identity", "identity:a-" + "".join(m.groups()), m.group(0)))
+    for m in _REMOVAL_COUNT.finditer(text):
+        word = (m.group(1) or m.group(2)).lower()
+        n = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else 0)
+        if 0 < n < 30:
+            found.append(Detail("enforcement_action", f"enforcement_action:removed-x{n}",
+                                m.group(0)))
+    found.extend(_date_keys(text))
+    for i, m in enumerate(_NAME.finditer(text)):
+        word = m.group(1)
+        low = word.lower()
+        if low in _NOT_NAMES or low in _MONTHS or low in COUNTRIES or low in DEMONYMS:
+            continue
+        if m.start() == 0 and i == 0:
+            continue  # sentence-initial capital says nothing
+        found.append(Detail("name", f"name:{low}", word))
+    unique: dict[str, Detail] = {}
+    for d in found:
+        unique.setdefault(d.key, d)
+    return list(unique.values())

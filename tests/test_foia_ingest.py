@@ -1,0 +1,50 @@
+"""Walking a production: order, formats not yet supported, unknown files, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from foia.ingest import iter_production
+from foia.models import IngestError, Message
+
+MAIL = b"From: a@b.example\nSubject: s%d\nX-Bates: ABC-19-000000%d\n\nbody %d\n"
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_sorted_recursive_and_deterministic(tmp_path: Path) -> None:
+    _write(tmp_path / "b" / "2.eml", MAIL % (2, 2, 2))
+    _write(tmp_path / "a" / "deep" / "1.eml", MAIL % (1, 1, 1))
+    _write(tmp_path / "a" / "3.eml", MAIL % (3, 3, 3))
+    _write(tmp_path / "notes.docx", b"whatever")  # unknown inside a folder: skipped silently
+    first = [m.bates for m in iter_production([tmp_path]) if isinstance(m, Message)]
+    again = [m.bates for m in iter_production([tmp_path]) if isinstance(m, Message)]
+    assert first == again == ["ABC-19-0000003", "ABC-19-0000001", "ABC-19-0000002"]
+
+
+def test_planned_formats_report_not_yet_supported(tmp_path: Path) -> None:
+    _write(tmp_path / "box.msg", b"x")
+    _write(tmp_path / "all.mbox", b"x")
+    out = list(iter_production([tmp_path]))
+    assert all(isinstance(e, IngestError) for e in out)
+    reasons = sorted(e.reason for e in out if isinstance(e, IngestError))
+    assert reasons == [
+        "unsupported format: .mbox (not yet supported)",
+        "unsupported format: .msg (not yet supported)",
+    ]
+
+
+def test_unknown_extension_reported_only_when_named(tmp_path: Path) -> None:
+    doc = _write(tmp_path / "x.docx", b"x")
+    out = list(iter_production([doc]))
+    assert len(out) == 1 and isinstance(out[0], IngestError)
+    assert out[0].source_file == str(doc) and "unsupported format" in out[0].reason
+
+
+def test_missing_path_is_an_error_not_an_exception(tmp_path: Path) -> None:
+    out = list(iter_production([tmp_path / "nope.eml"]))
+    assert isinstance(out[0], IngestError) and out[0].source_file.endswith("nope.eml")

@@ -1,0 +1,118 @@
+"""The whole pipeline on the bundled demo: real crawl over HTTP on 127.0.0.1, real PDFs and
+EML, the real model, real DuckDB files; re-runs that add nothing; bad input recorded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foiatrace import pipeline
+from foiatrace.demo_run import evidence_rows, run_demo
+from foiatrace.serve import serve_directory
+from warehouse.db import connect
+
+
+def _counts(db: Path) -> dict[str, int]:
+    con = connect(db, read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+                for t in ("emails", "article_versions", "disclosures", "matched_pairs",
+                          "embeddings", "errors")}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    run_demo(db, use_airflow=False, quiet=True)
+    return db
+
+
+def test_demo_finds_disclosures_with_verifiable_quotes(demo_db: Path) -> None:
+    rows = evidence_rows(demo_db)
+    assert rows, "no disclosure found in the demo corpus"
+    con = connect(demo_db, read_only=True)
+    for r in rows:
+        own = con.execute("SELECT own_text FROM messages WHERE bates = ?", [r["bates"]]).fetchone()
+        text = con.execute("SELECT text FROM articles WHERE url = ?", [r["article_url"]]).fetchone()
+        assert own and " ".join(r["email_quote"].split()) in " ".join(own[0].split())
+        assert text and r["article_quote"] in text[0]
+        assert r["article_url"].startswith("https://") and "127.0.0.1" not in r["article_url"]
+        assert r["email_sent_at"] < r["article_published_at"] or r["lag_hours"] >= 0
+    con.close()
+
+
+def test_rerun_adds_nothing_and_keeps_verdicts(demo_db: Path, demo_dir: Path) -> None:
+    rows = evidence_rows(demo_db)
+    first = rows[0]
+    con = connect(demo_db)
+    con.execute("INSERT INTO reviews VALUES (?, ?, ?, 'confirmed', 'tester', 'checked', now())",
+                [first["msg_key"], first["article_url"], first["detail_type"]])
+    con.close()
+    before = _counts(demo_db)
+    with serve_directory(demo_dir / "site") as base:
+        ing = pipeline.ingest(demo_db, [demo_dir / "emails"], "demo")
+        crawl = pipeline.crawl(demo_db, demo_dir / "outlets.toml", base_url=base)
+    match = pipeline.match(demo_db)
+    assert ing["new"] == 0 and ing["changed"] == 0
+    assert crawl["new_versions"] == 0
+    assert match["pairs_weighed"] == 0 and match["embeddings_computed"] == 0
+    assert _counts(demo_db) == before
+    again = {(r["msg_key"], r["article_url"], r["detail_type"]): r["verdict"]
+             for r in evidence_rows(demo_db)}
+    assert again[(first["msg_key"], first["article_url"], first["detail_type"])] == "confirmed"
+
+
+def test_bad_files_are_recorded_and_the_rest_ingested(tmp_path: Path, demo_dir: Path) -> None:
+    prod = tmp_path / "prod"
+    shutil.copytree(demo_dir / "emails", prod)
+    (prod / "zz-corrupt.pdf").write_bytes(b"%PDF-1.4\n\x00garbage, not a PDF at all")
+    (prod / "zz-empty.pdf").write_bytes(b"")
+    db = tmp_path / "w.duckdb"
+    stats = pipeline.ingest(db, [prod], "p")
+    n_eml = len(list((demo_dir / "emails").glob("*.eml")))
+    assert stats["new"] == n_eml and stats["errors"] == 2
+    con = connect(db, read_only=True)
+    sources = sorted(Path(s).name for (s,) in con.execute("SELECT source FROM errors").fetchall())
+    assert sources == ["zz-corrupt.pdf", "zz-empty.pdf"]
+    assert all(r for (r,) in con.execute("SELECT reason FROM errors").fetchall())
+    con.close()
+
+
+def test_dead_urls_are_recorded_and_the_crawl_goes_on(tmp_path: Path, demo_dir: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(demo_dir / "site", site)
+    outlets = (demo_dir / "outlets.toml").read_text(encoding="utf-8")
+    slug = outlets.split('slug = "', 1)[1].split('"', 1)[0]
+    sitemap = site / slug / "sitemap.xml"
+    xml = sitemap.read_text(encoding="utf-8")
+    loc = xml.split("<loc>", 1)[1].split("</loc>", 1)[0]
+    dead = loc.rsplit("/", 1)[0] + "/this-page-does-not-exist.html"
+    sitemap.write_text(xml.replace("<url>", f"<url><loc>{dead}</loc></url><url>", 1),
+                       encoding="utf-8")
+    (tmp_path / "outlets.toml").write_text(outlets, encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    with serve_directory(site) as base:
+        stats: dict[str, Any] = pipeline.crawl(db, tmp_path / "outlets.toml", base_url=base)
+    assert stats["articles"] >= 5
+    con = connect(db, read_only=True)
+    errs = con.execute("SELECT source, reason FROM errors WHERE step = 'crawl'").fetchall()
+    con.close()
+    assert any(src == dead and "404" in reason for src, reason in errs), errs
+
+
+def test_nightly_dag_runs_through_airflow(tmp_path: Path, demo_dir: Path) -> None:
+    """`airflow db migrate` + `airflow dags test foiatrace_nightly`, as `foiatrace demo` does."""
+    db = tmp_path / "dag.duckdb"
+    rows = run_demo(db, use_airflow=True, quiet=True, airflow_home=tmp_path / "airflow")
+    assert rows
+    con = connect(db, read_only=True)
+    steps = con.execute("SELECT step, status FROM runs ORDER BY started_at").fetchall()
+    con.close()
+    assert steps == [("ingest", "ok"), ("crawl", "ok"), ("match", "ok")]
+    exports = sorted(p.suffix for p in (tmp_path / "exports").glob("evidence-*"))
+    assert exports == [".csv", ".parquet"]
