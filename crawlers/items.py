@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class ArticleItem:
     """One fetched article page, extracted; identity is the canonical URL + text hash."""
 
-    url: str  # canonical URL (rel=canonical / og:url / the https://<domain> form), never the local one
+    url: str  # canonical (rel=canonical, og:url, or https://<domain>/...), never the local one
     fetched_url: str  # the URL actually requested (e.g. http://127.0.0.1:8000/...)
     outlet: str  # outlet slug from the outlets file
     title: str | None

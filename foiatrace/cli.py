@@ -30,11 +30,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 export_app = typer.Typer(
-    rich_markup_mode="markdown", no_args_is_help=True,
+    rich_markup_mode="markdown",
+    no_args_is_help=True,
     help="Export tables for review and court (CSV, XLSX, Parquet, JSON, HTML).",
 )
 eval_app = typer.Typer(
-    rich_markup_mode="markdown", no_args_is_help=True,
+    rich_markup_mode="markdown",
+    no_args_is_help=True,
     help="Run the pipeline on labelled data and print precision, recall, F1.",
 )
 app.add_typer(export_app, name="export")
@@ -84,13 +86,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    db: Annotated[Path | None, typer.Option("--db", envvar="FOIATRACE_DB",
-                  help="DuckDB warehouse file (default: ./foiatrace.duckdb).")] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="FOIATRACE_DB",
+            help="DuckDB warehouse file (default: ./foiatrace.duckdb).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step's work.")]
-    = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                       help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step's work.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Crawl outlets, ingest FOIA productions, match, and export evidence."""
     State.db, State.quiet, State.verbose = db, quiet, verbose
@@ -102,10 +113,16 @@ def main(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .eml .pdf "
-                     "(.mbox .msg .pst .txt are reported as not yet supported).")],
-    production: Annotated[str | None, typer.Option(help="Production name (default: the "
-                          "first path's name).")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders: .eml .pdf "
+            "(.mbox .msg .pst .txt are reported as not yet supported)."
+        ),
+    ],
+    production: Annotated[
+        str | None, typer.Option(help="Production name (default: the first path's name).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Ingest FOIA productions: split them into messages with headers, Bates numbers,
@@ -125,12 +142,26 @@ def ingest(
 
 @app.command()
 def crawl(
-    outlets: Annotated[Path, typer.Option("--outlets", help="Outlets file (TOML, one "
-                       "[[outlet]] per outlet).", exists=True, dir_okay=False)],
-    base_url: Annotated[str | None, typer.Option(help="Fetch every outlet from this origin "
-                        "instead of https://<domain> (stored URLs stay canonical).")] = None,
-    since: Annotated[str | None, typer.Option(help="Skip articles the sitemap/feed dates "
-                     "before this day (YYYY-MM-DD).")] = None,
+    outlets: Annotated[
+        Path,
+        typer.Option(
+            "--outlets",
+            help="Outlets file (TOML, one [[outlet]] per outlet).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Fetch every outlet from this origin "
+            "instead of https://<domain> (stored URLs stay canonical)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Skip articles the sitemap/feed dates before this day (YYYY-MM-DD)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Crawl the outlets' sitemaps and feeds with Scrapy; new and changed articles only."""
@@ -150,8 +181,12 @@ def crawl(
 
 @app.command()
 def match(
-    window_days: Annotated[int, typer.Option(help="Articles published up to this many days "
-                           "after the email are candidates.")] = 30,
+    window_days: Annotated[
+        int,
+        typer.Option(
+            help="Articles published up to this many days after the email are candidates."
+        ),
+    ] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Match every new (email message, article) pair: disclosed before published,
@@ -160,8 +195,9 @@ def match(
     from warehouse.db import WarehouseError
 
     try:
-        stats = pipeline.match(_db(), window_days=window_days,
-                               progress=not (State.quiet or as_json))
+        stats = pipeline.match(
+            _db(), window_days=window_days, progress=not (State.quiet or as_json)
+        )
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
     _report("match", stats, as_json)
@@ -179,8 +215,9 @@ class ExportFormat(StrEnum):
 def export_evidence(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    min_score: Annotated[float | None, typer.Option(help="Lowest score exported (default: the "
-                         "shipped threshold).")] = None,
+    min_score: Annotated[
+        float | None, typer.Option(help="Lowest score exported (default: the shipped threshold).")
+    ] = None,
 ) -> None:
     """Export the evidence table: one row per email message x article x detail, with both
     quotes, shared details, score, lag and the reviewer's verdict."""
@@ -213,8 +250,9 @@ class SqlFormat(StrEnum):
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
-    fmt: Annotated[SqlFormat, typer.Option("--format", "-f", help="Output format.")]
-    = SqlFormat.table,
+    fmt: Annotated[
+        SqlFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SqlFormat.table,
 ) -> None:
     """Run read-only SQL on the warehouse (views: messages, articles, evidence)."""
     import duckdb
@@ -238,8 +276,12 @@ def sql(
 
 def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -> None:
     if fmt is SqlFormat.json:
-        sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows],
-                                    default=str, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                [dict(zip(names, r, strict=True)) for r in rows], default=str, ensure_ascii=False
+            )
+            + "\n"
+        )
     elif fmt is SqlFormat.csv:
         import csv
 
@@ -255,8 +297,12 @@ def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -
 
 @app.command()
 def demo(
-    airflow: Annotated[bool, typer.Option(help="Run through Airflow (`airflow dags test`); "
-                       "--no-airflow calls the steps directly.")] = True,
+    airflow: Annotated[
+        bool,
+        typer.Option(
+            help="Run through Airflow (`airflow dags test`); --no-airflow calls the steps directly."
+        ),
+    ] = True,
 ) -> None:
     """Run the whole pipeline on the bundled demo corpus (its outlet site served on
     127.0.0.1) and print the disclosures found."""
@@ -296,17 +342,30 @@ def show_evidence(rows: list[dict[str, Any]]) -> None:
 
 @eval_app.command("scenario")
 def eval_scenario(
-    directory: Annotated[Path, typer.Argument(help="Scenario folder in the shared format "
-                         "(emails/, production/, site/, outlets.toml, labels.jsonl).",
-                         exists=True, file_okay=False)],
-    source: Annotated[str, typer.Option("--from", help="Read the production from 'eml' "
-                      "(emails/*.eml) or 'pdf' (production/production.pdf).")] = "eml",
-    min_score: Annotated[float | None, typer.Option(help="Score threshold (default: shipped)."
-                         )] = None,
-    workdir: Annotated[Path | None, typer.Option(help="Keep the evaluation warehouse here.")]
-    = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
-    = False,
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario folder in the shared format "
+            "(emails/, production/, site/, outlets.toml, labels.jsonl).",
+            exists=True,
+            file_okay=False,
+        ),
+    ],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="Read the production from 'eml' "
+            "(emails/*.eml) or 'pdf' (production/production.pdf).",
+        ),
+    ] = "eml",
+    min_score: Annotated[
+        float | None, typer.Option(help="Score threshold (default: shipped).")
+    ] = None,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Keep the evaluation warehouse here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Serve the scenario's site, ingest, crawl, match, and print pair precision/recall/F1
     (strict and lenient) and detail recall against labels.jsonl."""
@@ -315,23 +374,41 @@ def eval_scenario(
 
     if source not in ("eml", "pdf"):
         raise _fail("--from must be 'eml' or 'pdf'", 2)
-    res = run_scenario(directory, source, workdir=workdir,
-                       min_score=DEFAULT_THRESHOLD if min_score is None else min_score,
-                       progress=not (State.quiet or as_json))
+    res = run_scenario(
+        directory,
+        source,
+        workdir=workdir,
+        min_score=DEFAULT_THRESHOLD if min_score is None else min_score,
+        progress=not (State.quiet or as_json),
+    )
     if as_json:
         out.print_json(json.dumps(res.as_dict(), default=str))
         return
-    table = Table("measure", "precision", "recall", "F1", "tp/pred/expected",
-                  title=f"{directory} from {source} (threshold {res.threshold})")
+    table = Table(
+        "measure",
+        "precision",
+        "recall",
+        "F1",
+        "tp/pred/expected",
+        title=f"{directory} from {source} (threshold {res.threshold})",
+    )
     for name, prf in (("pairs, strict (bates)", res.strict), ("pairs, lenient", res.lenient)):
-        table.add_row(name, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}",
-                      f"{prf.tp}/{prf.predicted}/{prf.expected}")
-    table.add_row("details", "", f"{res.detail_recall:.3f}", "",
-                  f"{res.details_found}/{res.details_total}")
+        table.add_row(
+            name,
+            f"{prf.precision:.3f}",
+            f"{prf.recall:.3f}",
+            f"{prf.f1:.3f}",
+            f"{prf.tp}/{prf.predicted}/{prf.expected}",
+        )
+    table.add_row(
+        "details", "", f"{res.detail_recall:.3f}", "", f"{res.details_found}/{res.details_total}"
+    )
     out.print(table)
     if res.lookalikes_reported:
-        out.print("look-alikes reported (hard_negatives.jsonl): " + ", ".join(
-            f"{k} {v}" for k, v in res.lookalikes_reported.items()))
+        out.print(
+            "look-alikes reported (hard_negatives.jsonl): "
+            + ", ".join(f"{k} {v}" for k, v in res.lookalikes_reported.items())
+        )
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -24,12 +24,14 @@ class Settings:
     window_days: int = 30
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None,
-                 override: dict[str, Any] | None = None) -> Settings:
+    def from_env(
+        cls, env: dict[str, str] | None = None, override: dict[str, Any] | None = None
+    ) -> Settings:
         env = dict(os.environ if env is None else env)
         raw: dict[str, Any] = {
             f.name: env[f"FOIATRACE_{f.name.upper()}"]
-            for f in fields(cls) if f"FOIATRACE_{f.name.upper()}" in env
+            for f in fields(cls)
+            if f"FOIATRACE_{f.name.upper()}" in env
         }
         raw.update({k: v for k, v in (override or {}).items() if v is not None})
         s = cls()

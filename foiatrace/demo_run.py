@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crawlers.serve import serve_site
 from foiatrace import pipeline
 from foiatrace.config import Settings
-from foiatrace.serve import serve_directory
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DAG_ID = "foiatrace_nightly"
@@ -30,15 +30,17 @@ def airflow_env(airflow_home: Path, settings: Settings) -> dict[str, str]:
     """Environment for an `airflow` subprocess: local SQLite metadata, few workers."""
     env = dict(os.environ)
     env.update(settings.to_env())
-    env.update({
-        "AIRFLOW_HOME": str(airflow_home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+    )
     return env
 
 
@@ -53,22 +55,27 @@ def run_dag_test(airflow_home: Path, settings: Settings, quiet: bool = False) ->
     env = airflow_env(airflow_home, settings)
     out = subprocess.DEVNULL if quiet else None
     for cmd in ([str(airflow), "db", "migrate"], [str(airflow), "dags", "test", DAG_ID]):
-        proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT if quiet
-                              else None, check=False)
+        proc = subprocess.run(
+            cmd, env=env, stdout=out, stderr=subprocess.STDOUT if quiet else None, check=False
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"`{' '.join(cmd[1:])}` failed with exit code {proc.returncode}")
 
 
-def run_demo(db: Path, use_airflow: bool = True, quiet: bool = False,
-             airflow_home: Path | None = None) -> list[dict[str, Any]]:
+def run_demo(
+    db: Path, use_airflow: bool = True, quiet: bool = False, airflow_home: Path | None = None
+) -> list[dict[str, Any]]:
     """Run the pipeline on the demo corpus; returns the evidence rows at the default threshold."""
     if not (DEMO_DIR / "outlets.toml").exists():
         raise RuntimeError(f"{DEMO_DIR}: the bundled demo corpus is missing")
     db = db.resolve()
-    with serve_directory(DEMO_DIR / "site") as base_url:
+    with serve_site(DEMO_DIR / "site") as base_url:
         settings = Settings(
-            db=db, outlets=DEMO_DIR / "outlets.toml", base_url=base_url,
-            productions=[DEMO_DIR / "emails"], production="demo",
+            db=db,
+            outlets=DEMO_DIR / "outlets.toml",
+            base_url=base_url,
+            productions=[DEMO_DIR / "emails"],
+            production="demo",
             export_dir=db.parent / "exports",
         )
         if use_airflow:

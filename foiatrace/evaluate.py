@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawlers.serve import serve_site
 from foiatrace import pipeline
-from foiatrace.serve import serve_directory
 from matching.score import DEFAULT_THRESHOLD
 from warehouse.db import connect
 
@@ -92,7 +92,7 @@ def run_scenario(
         if db.exists():
             db.unlink()
         steps: dict[str, Any] = {}
-        with serve_directory(scenario / "site") as base_url:
+        with serve_site(scenario / "site") as base_url:
             steps["ingest"] = pipeline.ingest(db, [production], "scenario", progress=progress)
             steps["crawl"] = pipeline.crawl(db, scenario / "outlets.toml", base_url=base_url)
         steps["match"] = pipeline.match(db, progress=progress)
@@ -103,8 +103,9 @@ def run_scenario(
                 "WHERE score >= ?",
                 [min_score],
             ).fetchall()
-            bodies = dict(con.execute("SELECT bates, body FROM emails WHERE bates IS NOT NULL")
-                          .fetchall())
+            bodies = dict(
+                con.execute("SELECT bates, body FROM emails WHERE bates IS NOT NULL").fetchall()
+            )
         finally:
             con.close()
     for step in steps.values():

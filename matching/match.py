@@ -145,8 +145,11 @@ def match(
     weighed: set[tuple[str, str]] = set()
     for email in progress(emails):
         e_doc = email_docs[email.key]
-        cands = [(a, t) for a, t in candidates(email, articles, window)
-                 if (email.key, a.key) not in skip_pairs]
+        cands = [
+            (a, t)
+            for a, t in candidates(email, articles, window)
+            if (email.key, a.key) not in skip_pairs
+        ]
         if not cands:
             continue
         weighed.update((email.key, a.key) for a, _ in cands)
@@ -154,10 +157,18 @@ def match(
             continue
         ev = e_vec[e_doc.offset : e_doc.offset + len(e_doc.segs)]
         # The blocked product: this email's sentences x all its candidates' sentences.
-        rows = np.concatenate(
-            [np.arange(art_docs[a.key].offset, art_docs[a.key].offset + len(art_docs[a.key].segs))
-             for a, _ in cands]
-        ) if cands else np.zeros(0, dtype=int)
+        rows = (
+            np.concatenate(
+                [
+                    np.arange(
+                        art_docs[a.key].offset, art_docs[a.key].offset + len(art_docs[a.key].segs)
+                    )
+                    for a, _ in cands
+                ]
+            )
+            if cands
+            else np.zeros(0, dtype=int)
+        )
         sims = ev @ a_vec[rows].T if len(rows) else np.zeros((len(e_doc.segs), 0))
         col = 0
         for art, t in cands:
@@ -172,8 +183,14 @@ def match(
 
 
 def _pair_disclosures(
-    email: EmailDoc, e_doc: _Doc, art: ArticleDoc, a_doc: _Doc, block: np.ndarray,
-    eff_time: datetime, doc_freq: dict[str, int], n_docs: int,
+    email: EmailDoc,
+    e_doc: _Doc,
+    art: ArticleDoc,
+    a_doc: _Doc,
+    block: np.ndarray,
+    eff_time: datetime,
+    doc_freq: dict[str, int],
+    n_docs: int,
 ) -> list[Disclosure]:
     lag = (eff_time - email.sent_at).total_seconds() / 3600.0
     link = reporter_link(email.addresses, art.domain)
@@ -190,8 +207,17 @@ def _pair_disclosures(
         for d in e_details:
             top |= a_index.get(d.key, set())
         for j in top:
-            f = features(float(row[j]), e_details, a_doc.details[j], e_doc.words[i],
-                         a_doc.words[j], doc_freq, n_docs, link, lag)
+            f = features(
+                float(row[j]),
+                e_details,
+                a_doc.details[j],
+                e_doc.words[i],
+                a_doc.words[j],
+                doc_freq,
+                n_docs,
+                link,
+                lag,
+            )
             s = score(f)
             if s < KEEP_FLOOR:
                 continue
@@ -199,11 +225,17 @@ def _pair_disclosures(
                 cur = best.get(dtype)
                 if cur is None or s > cur.score:
                     best[dtype] = Disclosure(
-                        msg_key=email.key, article_key=art.key, article_url=art.url,
-                        detail_type=dtype, email_quote=e_doc.segs[i].text,
+                        msg_key=email.key,
+                        article_key=art.key,
+                        article_url=art.url,
+                        detail_type=dtype,
+                        email_quote=e_doc.segs[i].text,
                         article_quote=a_doc.segs[j].text,
                         shared_details=[x for x in f.shared if x.startswith(dtype + ":")]
                         or f.shared,
-                        score=s, cosine=f.cosine, lag_hours=lag, features=f.as_dict(),
+                        score=s,
+                        cosine=f.cosine,
+                        lag_hours=lag,
+                        features=f.as_dict(),
                     )
     return list(best.values())

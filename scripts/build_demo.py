@@ -157,7 +157,10 @@ RELEASE_URL = (
 # are applied by the FOIA reviewer to the sender's text / the quoted chain.
 MESSAGES = [
     {
-        "id": "m01", "thread": "fire", "from": "fenwick", "to": ["okafor"],
+        "id": "m01",
+        "thread": "fire",
+        "from": "fenwick",
+        "to": ["okafor"],
         "date": "2020-12-07 14:12:08",
         "subject": "Vesper Falls warehouse fire suspect - ICE?",
         "own": [
@@ -178,8 +181,13 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m02", "thread": "fire", "from": "okafor", "to": ["fenwick"],
-        "date": "2020-12-07 15:05:44", "reply_to": "m01", "style": "outlook",
+        "id": "m02",
+        "thread": "fire",
+        "from": "okafor",
+        "to": ["fenwick"],
+        "date": "2020-12-07 15:05:44",
+        "reply_to": "m01",
+        "style": "outlook",
         "subject": "RE: Vesper Falls warehouse fire suspect - ICE?",
         "own": [
             "Hi Marisol,",
@@ -193,8 +201,13 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m03", "thread": "fire", "from": "okafor", "to": ["strand"],
-        "date": "2020-12-07 15:09:02", "forward_of": "m01", "style": "outlook",
+        "id": "m03",
+        "thread": "fire",
+        "from": "okafor",
+        "to": ["strand"],
+        "date": "2020-12-07 15:09:02",
+        "forward_of": "m01",
+        "style": "outlook",
         "subject": "FW: Vesper Falls warehouse fire suspect - ICE?",
         "has_attach": True,
         "own": [
@@ -215,8 +228,13 @@ MESSAGES = [
         },
     },
     {
-        "id": "m04", "thread": "fire", "from": "okafor", "to": ["fenwick"],
-        "date": "2020-12-08 10:52:17", "reply_to": "m02", "style": "outlook",
+        "id": "m04",
+        "thread": "fire",
+        "from": "okafor",
+        "to": ["fenwick"],
+        "date": "2020-12-08 10:52:17",
+        "reply_to": "m02",
+        "style": "outlook",
         "subject": "RE: Vesper Falls warehouse fire suspect - ICE?",
         "own": [
             "Marisol,",
@@ -239,8 +257,13 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m05", "thread": "fire", "from": "fenwick", "to": ["okafor"],
-        "date": "2020-12-08 11:31:50", "reply_to": "m04", "style": "gmail",
+        "id": "m05",
+        "thread": "fire",
+        "from": "fenwick",
+        "to": ["okafor"],
+        "date": "2020-12-08 11:31:50",
+        "reply_to": "m04",
+        "style": "gmail",
         "subject": "Re: Vesper Falls warehouse fire suspect - ICE?",
         "own": [
             "Thank you, this is really helpful. One more: does ICE show any criminal history for him? The sheriff's office won't discuss it.",
@@ -252,8 +275,13 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m06", "thread": "fire", "from": "okafor", "to": ["fenwick"],
-        "date": "2020-12-08 13:47:29", "reply_to": "m05", "style": "outlook",
+        "id": "m06",
+        "thread": "fire",
+        "from": "okafor",
+        "to": ["fenwick"],
+        "date": "2020-12-08 13:47:29",
+        "reply_to": "m05",
+        "style": "outlook",
         "subject": "RE: Vesper Falls warehouse fire suspect - ICE?",
         "own": [
             "Marisol,",
@@ -267,7 +295,11 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m07", "thread": "fire", "from": "okafor", "to": ["strand"], "cc": ["mediarel"],
+        "id": "m07",
+        "thread": "fire",
+        "from": "okafor",
+        "to": ["strand"],
+        "cc": ["mediarel"],
         "date": "2020-12-09 08:15:40",
         "subject": "Clip: Red River Courier - Vesper Falls warehouse fire suspect",
         "own": [
@@ -281,7 +313,10 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m08", "thread": "stab", "from": "achterberg", "to": ["okafor"],
+        "id": "m08",
+        "thread": "stab",
+        "from": "achterberg",
+        "to": ["okafor"],
         "date": "2021-01-11 13:26:55",
         "subject": "Efrain Toledo-Guzman / Korsvik stabbing",
         "own": [
@@ -302,8 +337,14 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m09", "thread": "stab", "from": "okafor", "to": ["achterberg"], "cc": ["strand"],
-        "date": "2021-01-11 17:48:12", "reply_to": "m08", "style": "outlook",
+        "id": "m09",
+        "thread": "stab",
+        "from": "okafor",
+        "to": ["achterberg"],
+        "cc": ["strand"],
+        "date": "2021-01-11 17:48:12",
+        "reply_to": "m08",
+        "style": "outlook",
         "subject": "RE: Efrain Toledo-Guzman / Korsvik stabbing",
         "own": [
             "Gordon,",
@@ -324,8 +365,13 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m10", "thread": "lam", "from": "achterberg", "to": ["okafor"],
-        "date": "2021-01-27 15:02:10", "reply_to": "ext_release_blast", "style": "original",
+        "id": "m10",
+        "thread": "lam",
+        "from": "achterberg",
+        "to": ["okafor"],
+        "date": "2021-01-27 15:02:10",
+        "reply_to": "ext_release_blast",
+        "style": "original",
         "subject": "RE: ICE removes Vietnamese national convicted of manslaughter in North Dakota",
         "own": [
             "Delphine -- anything beyond the release on Lam? Was he still a green card holder when he was convicted, and why did it take almost two years after the judge's order to remove him?",
@@ -337,8 +383,13 @@ MESSAGES = [
         "print": "outlook",
     },
     {
-        "id": "m11", "thread": "lam", "from": "okafor", "to": ["achterberg"],
-        "date": "2021-01-28 09:41:33", "reply_to": "m10", "style": "outlook",
+        "id": "m11",
+        "thread": "lam",
+        "from": "okafor",
+        "to": ["achterberg"],
+        "date": "2021-01-28 09:41:33",
+        "reply_to": "m10",
+        "style": "outlook",
         "subject": "RE: ICE removes Vietnamese national convicted of manslaughter in North Dakota",
         "own": [
             "Gordon,",
@@ -351,8 +402,14 @@ MESSAGES = [
         "print": "webmail",
     },
     {
-        "id": "m12", "thread": "suit", "from": "okafor", "to": ["fenwick"], "cc": ["strand"],
-        "date": "2021-02-09 15:20:06", "reply_to": "ext_suit_inquiry", "style": "outlook",
+        "id": "m12",
+        "thread": "suit",
+        "from": "okafor",
+        "to": ["fenwick"],
+        "cc": ["strand"],
+        "date": "2021-02-09 15:20:06",
+        "reply_to": "ext_suit_inquiry",
+        "style": "outlook",
         "subject": "RE: Lawsuit - ICE detainee at Aldrich County Jail",
         "own": [
             "Hi Marisol,",
@@ -371,12 +428,16 @@ MESSAGES = [
 # Messages referenced by the production but not themselves produced.
 EXTERNAL = {
     "ext_release_blast": {
-        "from": "icepa", "to": ["icepa"], "date": "2021-01-27 11:04:00",
+        "from": "icepa",
+        "to": ["icepa"],
+        "date": "2021-01-27 11:04:00",
         "subject": "ICE removes Vietnamese national convicted of manslaughter in North Dakota",
         "release": "ap_lam_removed",
     },
     "ext_suit_inquiry": {
-        "from": "fenwick", "to": ["okafor"], "date": "2021-02-09 10:18:44",
+        "from": "fenwick",
+        "to": ["okafor"],
+        "date": "2021-02-09 10:18:44",
         "subject": "Lawsuit - ICE detainee at Aldrich County Jail",
         "own": [
             "Hi Delphine,",
@@ -391,22 +452,34 @@ EXTERNAL = {
 
 OUTLETS = [
     {
-        "slug": "red-river-courier", "name": "Red River Courier",
-        "domain": "redrivercourier.example", "template": "wordpress", "tz": "CST",
-        "tagline": "News from both banks of the Red", "rss_n": 3,
+        "slug": "red-river-courier",
+        "name": "Red River Courier",
+        "domain": "redrivercourier.example",
+        "template": "wordpress",
+        "tz": "CST",
+        "tagline": "News from both banks of the Red",
+        "rss_n": 3,
         "sections": ["News", "Crime", "Courts", "Opinion"],
     },
     {
-        "slug": "prairie-star-gazette", "name": "Prairie Star-Gazette",
-        "domain": "prairiestargazette.example", "template": "legacy", "tz": "MST",
-        "tagline": "Western North Dakota's newspaper since 1906", "rss_n": 4,
+        "slug": "prairie-star-gazette",
+        "name": "Prairie Star-Gazette",
+        "domain": "prairiestargazette.example",
+        "template": "legacy",
+        "tz": "MST",
+        "tagline": "Western North Dakota's newspaper since 1906",
+        "rss_n": 4,
         "sections": ["Local", "Region", "Public Safety", "Government"],
     },
     {
-        "slug": "agency-press", "name": "ICE Newsroom (news releases)",
-        "domain": "ice-newsroom.example", "template": "agency", "tz": "EST",
+        "slug": "agency-press",
+        "name": "ICE Newsroom (news releases)",
+        "domain": "ice-newsroom.example",
+        "template": "agency",
+        "tz": "EST",
         "tagline": "News releases of U.S. Immigration and Customs Enforcement (fictional fixture)",
-        "rss_n": 1, "sections": ["News Releases"],
+        "rss_n": 1,
+        "sections": ["News Releases"],
     },
 ]
 
@@ -415,10 +488,12 @@ OUTLETS = [
 ARTICLES = [
     # ---- Red River Courier (WordPress-like, Central time) -------------------------
     {
-        "id": "rc_fire_visa", "outlet": "red-river-courier",
+        "id": "rc_fire_visa",
+        "outlet": "red-river-courier",
         "published": "2020-12-08 18:40:00",
         "slug": "suspect-in-vesper-falls-warehouse-fire-overstayed-tourist-visa-ice-says",
-        "section": "Crime", "authors": ["Marisol Fenwick"],
+        "section": "Crime",
+        "authors": ["Marisol Fenwick"],
         "headline": "Suspect in Vesper Falls warehouse fire overstayed tourist visa, ICE says",
         "dek": "Federal immigration officials have asked the county jail to hold the man charged with setting last week’s blaze.",
         "paras": [
@@ -433,10 +508,12 @@ ARTICLES = [
         "related": ["rc_fire_plea", "rc_ostby_fire", "rc_stabbing"],
     },
     {
-        "id": "rc_fire_plea", "outlet": "red-river-courier",
+        "id": "rc_fire_plea",
+        "outlet": "red-river-courier",
         "published": "2020-12-15 09:30:00",
         "slug": "warehouse-arson-suspect-pleads-not-guilty-immigration-hold-remains",
-        "section": "Courts", "authors": ["Marisol Fenwick"],
+        "section": "Courts",
+        "authors": ["Marisol Fenwick"],
         "headline": "Warehouse arson suspect pleads not guilty; immigration hold remains",
         "dek": "A trial in the Northland Seed & Feed fire is set for March.",
         "paras": [
@@ -449,10 +526,12 @@ ARTICLES = [
         "related": ["rc_fire_visa", "rc_ostby_fire"],
     },
     {
-        "id": "rc_ostby_fire", "outlet": "red-river-courier",
+        "id": "rc_ostby_fire",
+        "outlet": "red-river-courier",
         "published": "2020-12-18 14:05:00",
         "slug": "ostby-grain-elevator-fire-was-set-farmworker-charged",
-        "section": "Crime", "authors": ["Nils Thorvaldsen"],
+        "section": "Crime",
+        "authors": ["Nils Thorvaldsen"],
         "headline": "Ostby grain elevator fire was set, investigators say; farmworker charged",
         "dek": "The seasonal worker’s attorney says he will plead not guilty.",
         "paras": [
@@ -465,10 +544,12 @@ ARTICLES = [
         "related": ["rc_fire_visa", "rc_fire_plea"],
     },
     {
-        "id": "rc_license_bill", "outlet": "red-river-courier",
+        "id": "rc_license_bill",
+        "outlet": "red-river-courier",
         "published": "2021-01-06 07:15:00",
         "slug": "lawmakers-revive-drivers-license-bill-for-immigrants-without-legal-status",
-        "section": "News", "authors": ["Nils Thorvaldsen"],
+        "section": "News",
+        "authors": ["Nils Thorvaldsen"],
         "headline": "Lawmakers revive driver’s license bill for immigrants without legal status",
         "dek": "Supporters say the bill would make roads safer; opponents say it rewards people who overstayed visas.",
         "paras": [
@@ -480,10 +561,12 @@ ARTICLES = [
         "related": ["rc_asylum_suit"],
     },
     {
-        "id": "rc_stabbing", "outlet": "red-river-courier",
+        "id": "rc_stabbing",
+        "outlet": "red-river-courier",
         "published": "2021-01-19 17:20:00",
         "slug": "man-charged-in-fatal-vesper-falls-apartment-stabbing",
-        "section": "Crime", "authors": ["Nils Thorvaldsen"],
+        "section": "Crime",
+        "authors": ["Nils Thorvaldsen"],
         "headline": "Man charged in fatal Vesper Falls apartment stabbing",
         "dek": "Prosecutors say an argument between roommates turned deadly.",
         "paras": [
@@ -496,10 +579,12 @@ ARTICLES = [
         "related": ["rc_fire_visa", "rc_license_bill"],
     },
     {
-        "id": "rc_asylum_suit", "outlet": "red-river-courier",
+        "id": "rc_asylum_suit",
+        "outlet": "red-river-courier",
         "published": "2021-02-11 11:00:00",
         "slug": "lawsuit-diabetic-detainee-went-days-without-insulin-at-aldrich-county-jail",
-        "section": "Courts", "authors": ["Marisol Fenwick"],
+        "section": "Courts",
+        "authors": ["Marisol Fenwick"],
         "headline": "Lawsuit: Diabetic detainee went days without insulin at Aldrich County jail",
         "dek": "The suit names the county, its medical contractor and federal immigration authorities.",
         "paras": [
@@ -513,26 +598,31 @@ ARTICLES = [
     },
     # ---- Prairie Star-Gazette (legacy table layout, Mountain time) ---------------
     {
-        "id": "sg_sheriff_lithuanian", "outlet": "prairie-star-gazette",
+        "id": "sg_sheriff_lithuanian",
+        "outlet": "prairie-star-gazette",
         "published": "2020-12-05 16:45:00",
         "slug": "sheriff-man-charged-in-vesper-falls-fire-is-lithuanian-citizen",
-        "section": "Region", "authors": ["Ruth Engebretson"],
+        "section": "Region",
+        "authors": ["Ruth Engebretson"],
         "headline": "Sheriff: Man charged in Vesper Falls fire is Lithuanian citizen",
         "dek": "Federal immigration authorities have been notified, the sheriff said.",
         "dateline": "VESPER FALLS, Minn. --",
         "paras": [
             "A former employee charged with setting the fire that destroyed a Vesper Falls feed warehouse is a Lithuanian citizen, Aldrich County Sheriff Renata Holmquist said Saturday.",
             "Vilius Kazlauskas, 29, was charged Friday with first-degree arson. Holmquist said her office notified federal immigration authorities but she did not know whether he was in the country legally.",
-            "\"We've made the notification. What happens next is up to them,\" Holmquist said at a news conference.",
+            '"We\'ve made the notification. What happens next is up to them," Holmquist said at a news conference.',
             "The fire broke out shortly before 11 p.m. Thursday at the Northland Seed & Feed warehouse on Depot Street.",
         ],
         "related": ["sg_fire_copy", "sg_detainer_board"],
     },
     {
-        "id": "sg_fire_copy", "outlet": "prairie-star-gazette",
+        "id": "sg_fire_copy",
+        "outlet": "prairie-star-gazette",
         "published": "2020-12-09 06:15:00",
         "slug": "ice-minnesota-warehouse-fire-suspect-overstayed-visa",
-        "section": "Region", "authors": ["Marisol Fenwick"], "author_org": "Red River Courier",
+        "section": "Region",
+        "authors": ["Marisol Fenwick"],
+        "author_org": "Red River Courier",
         "headline": "ICE: Minnesota warehouse fire suspect overstayed visa",
         "dek": "Immigration officials say the man charged in the Vesper Falls fire has a 2020 drunken-driving conviction.",
         "copy_of": {"article": "rc_fire_visa", "paragraphs": [0, 2, 3, 4]},
@@ -540,10 +630,13 @@ ARTICLES = [
         "related": ["sg_sheriff_lithuanian", "sg_detainer_board"],
     },
     {
-        "id": "sg_tavern_stabbing", "outlet": "prairie-star-gazette",
-        "published": "2021-01-11 10:05:00", "modified": "2021-01-12 07:30:00",
+        "id": "sg_tavern_stabbing",
+        "outlet": "prairie-star-gazette",
+        "published": "2021-01-11 10:05:00",
+        "modified": "2021-01-12 07:30:00",
         "slug": "man-charged-in-fatal-stabbing-outside-korsvik-tavern",
-        "section": "Public Safety", "authors": ["Gordon Achterberg"],
+        "section": "Public Safety",
+        "authors": ["Gordon Achterberg"],
         "headline": "UPDATED: Korsvik stabbing suspect had been deported, ICE says",
         "dek": "A 38-year-old man is charged with second-degree murder in the death of a Korsvik welder.",
         "dateline": "KORSVIK --",
@@ -553,16 +646,18 @@ ARTICLES = [
             "<i>Earlier story:</i>",
             "A 38-year-old Korsvik man was charged Monday with second-degree murder in the stabbing death of a man outside the Gullwing Tavern early Saturday.",
             "Efraín Toledo-Guzmán is accused of stabbing Dustin Ahlgren, 41, of Korsvik, in the parking lot after the two were asked to leave the bar around 1:15 a.m., according to a police affidavit.",
-            "Police Chief Arlen Voegele said at a briefing Monday that Toledo-Guzmán \"may have immigration issues\" and referred questions to federal authorities.",
+            'Police Chief Arlen Voegele said at a briefing Monday that Toledo-Guzmán "may have immigration issues" and referred questions to federal authorities.',
             "Ahlgren, a welder, was pronounced dead at Tamarack Regional Medical Center. A fundraiser for his two children had raised more than $18,000 by Monday morning.",
         ],
         "related": ["sg_detainer_board", "sg_lam_deported"],
     },
     {
-        "id": "sg_detainer_board", "outlet": "prairie-star-gazette",
+        "id": "sg_detainer_board",
+        "outlet": "prairie-star-gazette",
         "published": "2021-01-21 18:30:00",
         "slug": "tamarack-county-commissioners-split-over-honoring-ice-detainers",
-        "section": "Government", "authors": ["Ruth Engebretson"],
+        "section": "Government",
+        "authors": ["Ruth Engebretson"],
         "headline": "Tamarack County commissioners split over honoring ICE detainers",
         "dek": "A 2-2 vote leaves the jail's current practice in place for now.",
         "dateline": "KORSVIK --",
@@ -575,10 +670,12 @@ ARTICLES = [
         "related": ["sg_tavern_stabbing"],
     },
     {
-        "id": "sg_lam_deported", "outlet": "prairie-star-gazette",
+        "id": "sg_lam_deported",
+        "outlet": "prairie-star-gazette",
         "published": "2021-01-29 16:10:00",
         "slug": "korsvik-man-convicted-in-2014-killing-deported-to-vietnam",
-        "section": "Public Safety", "authors": ["Gordon Achterberg"],
+        "section": "Public Safety",
+        "authors": ["Gordon Achterberg"],
         "headline": "Korsvik man convicted in 2014 killing deported to Vietnam",
         "dek": "An immigration judge ordered Tuan Minh Lam removed in 2019.",
         "dateline": "KORSVIK --",
@@ -592,10 +689,12 @@ ARTICLES = [
     },
     # ---- Agency newsroom (Eastern time) -----------------------------------------
     {
-        "id": "ap_canadian_fugitive", "outlet": "agency-press",
+        "id": "ap_canadian_fugitive",
+        "outlet": "agency-press",
         "published": "2020-12-16 13:00:00",
         "slug": "ice-arrests-canadian-fugitive-wanted-for-fraud",
-        "section": "News Releases", "authors": [],
+        "section": "News Releases",
+        "authors": [],
         "headline": "ICE arrests Canadian fugitive wanted for fraud",
         "dek": "ERO Northern Plains officers arrested a Canadian citizen wanted by Canadian authorities.",
         "paras": [
@@ -605,10 +704,12 @@ ARTICLES = [
         ],
     },
     {
-        "id": "ap_lam_removed", "outlet": "agency-press",
+        "id": "ap_lam_removed",
+        "outlet": "agency-press",
         "published": "2021-01-27 11:00:00",
         "slug": "ice-removes-vietnamese-national-convicted-of-manslaughter-in-north-dakota",
-        "section": "News Releases", "authors": [],
+        "section": "News Releases",
+        "authors": [],
         "headline": "ICE removes Vietnamese national convicted of manslaughter in North Dakota",
         "dek": "Tuan Minh Lam was ordered removed by an immigration judge in 2019.",
         "paras": [
@@ -623,85 +724,218 @@ ARTICLES = [
 # Labels: message id -> article id; quotes are verified by the generator.
 LABELS = [
     # m04 -> Courier original
-    ("m04", "rc_fire_visa", "is a citizen of Lithuania", "a Lithuanian citizen",
-     "citizenship", "nationality paraphrased; the name is redacted in the production"),
-    ("m04", "rc_fire_visa", "overstayed; his authorized period of stay expired 6/2/2019",
-     "stayed after his tourist visa ran out in June 2019",
-     "immigration_status", "overstay paraphrased (expired 6/2/2019 -> ran out in June 2019)"),
-    ("m04", "rc_fire_visa",
-     "admitted to the United States at Chicago O'Hare International Airport on 12/4/2018 as a B1/B2 nonimmigrant visitor",
-     "flew into Chicago in December 2018 on a visitor visa",
-     "immigration_status", "port, date and visa class paraphrased"),
-    ("m04", "rc_fire_visa", "lodged an immigration detainer with the Aldrich County Jail",
-     "asked the Aldrich County Jail to hold him for federal immigration officers",
-     "enforcement_action", "detainer paraphrased as a request to hold him"),
-    ("m06", "rc_fire_visa", "was convicted of fourth-degree DWI, a misdemeanor, on 1/21/2020",
-     "convicted of misdemeanor drunken driving in January 2020",
-     "criminal_history", "follow-up message the same day; DWI -> drunken driving"),
-    ("m06", "rc_fire_visa", "arrested by the Vesper Falls Police Department for DWI on 10/12/2019",
-     "three months after Vesper Falls police arrested him",
-     "criminal_history", "arrest date expressed relative to the conviction"),
+    (
+        "m04",
+        "rc_fire_visa",
+        "is a citizen of Lithuania",
+        "a Lithuanian citizen",
+        "citizenship",
+        "nationality paraphrased; the name is redacted in the production",
+    ),
+    (
+        "m04",
+        "rc_fire_visa",
+        "overstayed; his authorized period of stay expired 6/2/2019",
+        "stayed after his tourist visa ran out in June 2019",
+        "immigration_status",
+        "overstay paraphrased (expired 6/2/2019 -> ran out in June 2019)",
+    ),
+    (
+        "m04",
+        "rc_fire_visa",
+        "admitted to the United States at Chicago O'Hare International Airport on 12/4/2018 as a B1/B2 nonimmigrant visitor",
+        "flew into Chicago in December 2018 on a visitor visa",
+        "immigration_status",
+        "port, date and visa class paraphrased",
+    ),
+    (
+        "m04",
+        "rc_fire_visa",
+        "lodged an immigration detainer with the Aldrich County Jail",
+        "asked the Aldrich County Jail to hold him for federal immigration officers",
+        "enforcement_action",
+        "detainer paraphrased as a request to hold him",
+    ),
+    (
+        "m06",
+        "rc_fire_visa",
+        "was convicted of fourth-degree DWI, a misdemeanor, on 1/21/2020",
+        "convicted of misdemeanor drunken driving in January 2020",
+        "criminal_history",
+        "follow-up message the same day; DWI -> drunken driving",
+    ),
+    (
+        "m06",
+        "rc_fire_visa",
+        "arrested by the Vesper Falls Police Department for DWI on 10/12/2019",
+        "three months after Vesper Falls police arrested him",
+        "criminal_history",
+        "arrest date expressed relative to the conviction",
+    ),
     # m04 -> Courier follow-up a week later
-    ("m04", "rc_fire_plea", "lodged an immigration detainer with the Aldrich County Jail",
-     "ICE has lodged a detainer with the jail", "enforcement_action",
-     "follow-up story six days later reuses the detainer"),
-    ("m04", "rc_fire_plea", "overstayed; his authorized period of stay expired 6/2/2019",
-     "overstayed a visitor visa that expired in 2019", "immigration_status",
-     "follow-up story reuses the overstay"),
+    (
+        "m04",
+        "rc_fire_plea",
+        "lodged an immigration detainer with the Aldrich County Jail",
+        "ICE has lodged a detainer with the jail",
+        "enforcement_action",
+        "follow-up story six days later reuses the detainer",
+    ),
+    (
+        "m04",
+        "rc_fire_plea",
+        "overstayed; his authorized period of stay expired 6/2/2019",
+        "overstayed a visitor visa that expired in 2019",
+        "immigration_status",
+        "follow-up story reuses the overstay",
+    ),
     # syndicated copy on the Star-Gazette
-    ("m04", "sg_fire_copy", "is a citizen of Lithuania", "a Lithuanian citizen",
-     "citizenship", "syndicated copy of the Courier story"),
-    ("m04", "sg_fire_copy", "overstayed; his authorized period of stay expired 6/2/2019",
-     "stayed after his tourist visa ran out in June 2019", "immigration_status",
-     "syndicated copy of the Courier story"),
-    ("m06", "sg_fire_copy", "was convicted of fourth-degree DWI, a misdemeanor, on 1/21/2020",
-     "convicted of misdemeanor drunken driving in January 2020", "criminal_history",
-     "syndicated copy of the Courier story"),
+    (
+        "m04",
+        "sg_fire_copy",
+        "is a citizen of Lithuania",
+        "a Lithuanian citizen",
+        "citizenship",
+        "syndicated copy of the Courier story",
+    ),
+    (
+        "m04",
+        "sg_fire_copy",
+        "overstayed; his authorized period of stay expired 6/2/2019",
+        "stayed after his tourist visa ran out in June 2019",
+        "immigration_status",
+        "syndicated copy of the Courier story",
+    ),
+    (
+        "m06",
+        "sg_fire_copy",
+        "was convicted of fourth-degree DWI, a misdemeanor, on 1/21/2020",
+        "convicted of misdemeanor drunken driving in January 2020",
+        "criminal_history",
+        "syndicated copy of the Courier story",
+    ),
     # m09 -> Star-Gazette story published before the email and updated after it
-    ("m09", "sg_tavern_stabbing", "is a citizen of Mexico", "is a Mexican citizen",
-     "citizenship", "article first published before the email; UPDATE paragraph after it"),
-    ("m09", "sg_tavern_stabbing", "He was removed to Mexico through Del Rio, Texas, on 8/19/2014",
-     "was deported in August 2014", "enforcement_action",
-     "prior removal paraphrased (8/19/2014 -> August 2014)"),
-    ("m09", "sg_tavern_stabbing", "reentered the United States without inspection",
-     "later returned to the United States illegally", "immigration_status",
-     "entry without inspection paraphrased"),
-    ("m09", "sg_tavern_stabbing",
-     "convicted of second-degree assault in Tamarack County District Court on 3/22/2017",
-     "convicted of second-degree assault in Tamarack County in 2017", "criminal_history",
-     "conviction; court and date shortened"),
-    ("m09", "sg_tavern_stabbing", "He is also known as Efrén Toledo",
-     "Federal records also list him under the name Efrén Toledo", "identity",
-     "alias survives although the name is redacted"),
-    ("m09", "sg_tavern_stabbing",
-     "lodged an immigration detainer with the Tamarack County Correctional Center",
-     "asked the Tamarack County Correctional Center to hold him for immigration officers",
-     "enforcement_action", "detainer paraphrased"),
+    (
+        "m09",
+        "sg_tavern_stabbing",
+        "is a citizen of Mexico",
+        "is a Mexican citizen",
+        "citizenship",
+        "article first published before the email; UPDATE paragraph after it",
+    ),
+    (
+        "m09",
+        "sg_tavern_stabbing",
+        "He was removed to Mexico through Del Rio, Texas, on 8/19/2014",
+        "was deported in August 2014",
+        "enforcement_action",
+        "prior removal paraphrased (8/19/2014 -> August 2014)",
+    ),
+    (
+        "m09",
+        "sg_tavern_stabbing",
+        "reentered the United States without inspection",
+        "later returned to the United States illegally",
+        "immigration_status",
+        "entry without inspection paraphrased",
+    ),
+    (
+        "m09",
+        "sg_tavern_stabbing",
+        "convicted of second-degree assault in Tamarack County District Court on 3/22/2017",
+        "convicted of second-degree assault in Tamarack County in 2017",
+        "criminal_history",
+        "conviction; court and date shortened",
+    ),
+    (
+        "m09",
+        "sg_tavern_stabbing",
+        "He is also known as Efrén Toledo",
+        "Federal records also list him under the name Efrén Toledo",
+        "identity",
+        "alias survives although the name is redacted",
+    ),
+    (
+        "m09",
+        "sg_tavern_stabbing",
+        "lodged an immigration detainer with the Tamarack County Correctional Center",
+        "asked the Tamarack County Correctional Center to hold him for immigration officers",
+        "enforcement_action",
+        "detainer paraphrased",
+    ),
 ]
 
 HARD_NEGATIVES = [
-    ("m01", "sg_sheriff_lithuanian", "published_before_email",
-     "the reporter's inquiry repeats what the sheriff said publicly two days earlier", {}),
-    ("m04", "sg_sheriff_lithuanian", "published_before_email",
-     "Lithuanian citizenship was reported from the sheriff's news conference three days before the email", {}),
-    ("m07", "rc_fire_visa", "published_before_email",
-     "internal clip forward that quotes the already-published article", {}),
-    ("m04", "rc_ostby_fire", "different_person",
-     "another arson suspect in the same region with visa details from his attorney", {}),
-    ("m06", "rc_ostby_fire", "different_person",
-     "another arson suspect; his (absent) criminal record comes from his attorney", {}),
-    ("m09", "rc_stabbing", "different_person",
-     "another stabbing suspect; Honduran citizenship and TPS come from his attorney", {}),
-    ("m11", "ap_lam_removed", "public_source",
-     "the ICE news release itself; published the day before the email",
-     {"source": "ap_lam_removed"}),
-    ("m11", "sg_lam_deported", "public_source",
-     "citizenship, refugee admission, conviction and removal order were all in the news release of Jan. 27",
-     {"source": "ap_lam_removed"}),
-    ("m12", "rc_asylum_suit", "boilerplate",
-     "only the no-comment-on-pending-litigation line is shared; other details come from the lawsuit", {}),
-    ("m04", "sg_detainer_board", "boilerplate",
-     "only the generic immigration detainer definition is shared; policy story, no individual", {}),
+    (
+        "m01",
+        "sg_sheriff_lithuanian",
+        "published_before_email",
+        "the reporter's inquiry repeats what the sheriff said publicly two days earlier",
+        {},
+    ),
+    (
+        "m04",
+        "sg_sheriff_lithuanian",
+        "published_before_email",
+        "Lithuanian citizenship was reported from the sheriff's news conference three days before the email",
+        {},
+    ),
+    (
+        "m07",
+        "rc_fire_visa",
+        "published_before_email",
+        "internal clip forward that quotes the already-published article",
+        {},
+    ),
+    (
+        "m04",
+        "rc_ostby_fire",
+        "different_person",
+        "another arson suspect in the same region with visa details from his attorney",
+        {},
+    ),
+    (
+        "m06",
+        "rc_ostby_fire",
+        "different_person",
+        "another arson suspect; his (absent) criminal record comes from his attorney",
+        {},
+    ),
+    (
+        "m09",
+        "rc_stabbing",
+        "different_person",
+        "another stabbing suspect; Honduran citizenship and TPS come from his attorney",
+        {},
+    ),
+    (
+        "m11",
+        "ap_lam_removed",
+        "public_source",
+        "the ICE news release itself; published the day before the email",
+        {"source": "ap_lam_removed"},
+    ),
+    (
+        "m11",
+        "sg_lam_deported",
+        "public_source",
+        "citizenship, refugee admission, conviction and removal order were all in the news release of Jan. 27",
+        {"source": "ap_lam_removed"},
+    ),
+    (
+        "m12",
+        "rc_asylum_suit",
+        "boilerplate",
+        "only the no-comment-on-pending-litigation line is shared; other details come from the lawsuit",
+        {},
+    ),
+    (
+        "m04",
+        "sg_detainer_board",
+        "boilerplate",
+        "only the generic immigration detainer definition is shared; policy story, no individual",
+        {},
+    ),
     ("m04", "sg_fire_copy", "syndicated_copy", None, {"original": "rc_fire_visa"}),
     ("m06", "sg_fire_copy", "syndicated_copy", None, {"original": "rc_fire_visa"}),
 ]
@@ -773,8 +1007,13 @@ def visible(par: str) -> str:
 
 
 def straight(text: str) -> str:
-    return (text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-            .replace("—", "--"))
+    return (
+        text.replace("’", "'")
+        .replace("‘", "'")
+        .replace("“", '"')
+        .replace("”", '"')
+        .replace("—", "--")
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -821,7 +1060,7 @@ def h_keep_tags(text: str) -> str:
 def h_keep_tags_outside_links(par: str) -> str:
     out, pos = [], 0
     for m in LINK_RE.finditer(par):
-        out.append(h_keep_tags(par[pos:m.start()]))
+        out.append(h_keep_tags(par[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
     out.append(h_keep_tags(par[pos:]))
@@ -877,9 +1116,14 @@ def compose_parts(mid: str, m) -> tuple[str, str]:
     lines = list(m["own"])
     if m.get("clip"):
         art = ART[m["clip"]["article"]]
-        lines += ["", "", art["headline"],
-                  f"By {', '.join(art['authors'])}, {OUTLET[art['outlet']]['name']}",
-                  f"{art['pub_dt']:%B} {art['pub_dt'].day}, {art['pub_dt'].year}", ""]
+        lines += [
+            "",
+            "",
+            art["headline"],
+            f"By {', '.join(art['authors'])}, {OUTLET[art['outlet']]['name']}",
+            f"{art['pub_dt']:%B} {art['pub_dt'].day}, {art['pub_dt'].year}",
+            "",
+        ]
         for i in m["clip"]["paragraphs"]:
             lines += [visible(art["paras"][i]), ""]
         lines.pop()
@@ -1012,8 +1256,7 @@ class Production:
         from reportlab.pdfgen import canvas
 
         rl_config.invariant = 1
-        self.c = canvas.Canvas(str(path), pagesize=(self.W, self.H), invariant=1,
-                               pageCompression=0)
+        self.c = canvas.Canvas(str(path), pagesize=(self.W, self.H), invariant=1, pageCompression=0)
         self.c.setTitle("FOIA production 2021-ICFO-31572")
         self.c.setAuthor("U.S. Immigration and Customs Enforcement FOIA Office")
         self.c.setCreator("foiatrace demo generator")
@@ -1156,8 +1399,7 @@ class Production:
         self.c.drawRightString(self.W - self.RM, self.y, gmail_when(sent))
         self.paragraph("To: " + ", ".join(person_plain(t) for t in m["to"]), size=9, lead=11.5)
         if m.get("cc"):
-            self.paragraph("Cc: " + ", ".join(person_plain(c) for c in m["cc"]), size=9,
-                           lead=11.5)
+            self.paragraph("Cc: " + ", ".join(person_plain(c) for c in m["cc"]), size=9, lead=11.5)
         self.y -= 8
         self.body(m["body"])
         self.end_page()
@@ -1209,13 +1451,15 @@ def build_pdf(path: Path) -> dict[str, str]:
 # Site
 # ---------------------------------------------------------------------------
 
+
 def slugify(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
 
 
 def outlet_articles(slug: str) -> list[dict]:
-    return sorted((a for a in ARTICLES if a["outlet"] == slug),
-                  key=lambda a: a["pub_dt"], reverse=True)
+    return sorted(
+        (a for a in ARTICLES if a["outlet"] == slug), key=lambda a: a["pub_dt"], reverse=True
+    )
 
 
 def long_date(dt: datetime) -> str:
@@ -1262,9 +1506,14 @@ def head_common(a, o, title: str) -> str:
 def authors_ld(a, o):
     if not a["authors"]:
         return {"@type": "Organization", "name": "U.S. Immigration and Customs Enforcement"}
-    people = [{"@type": "Person", "name": n,
-               "url": f"https://{o['domain']}/{o['slug']}/author/{slugify(n)}.html"}
-              for n in a["authors"]]
+    people = [
+        {
+            "@type": "Person",
+            "name": n,
+            "url": f"https://{o['domain']}/{o['slug']}/author/{slugify(n)}.html",
+        }
+        for n in a["authors"]
+    ]
     return people[0] if len(people) == 1 else people
 
 
@@ -1278,42 +1527,64 @@ def render_wordpress(a, o) -> str:
         "@context": "https://schema.org",
         "@graph": [
             {
-                "@type": "NewsArticle", "@id": a["url"] + "#article",
+                "@type": "NewsArticle",
+                "@id": a["url"] + "#article",
                 "isPartOf": {"@id": a["url"]},
-                "headline": a["headline"], "description": a["dek"],
-                "datePublished": w3c(a["pub_dt"]), "dateModified": w3c(mod or a["pub_dt"]),
+                "headline": a["headline"],
+                "description": a["dek"],
+                "datePublished": w3c(a["pub_dt"]),
+                "dateModified": w3c(mod or a["pub_dt"]),
                 "author": authors_ld(a, o),
                 "mainEntityOfPage": {"@id": a["url"]},
                 "publisher": {"@id": f"https://{o['domain']}/#organization"},
-                "articleSection": [a["section"]], "inLanguage": "en-US",
+                "articleSection": [a["section"]],
+                "inLanguage": "en-US",
             },
-            {"@type": "WebPage", "@id": a["url"], "url": a["url"], "name": a["headline"],
-             "datePublished": w3c(a["pub_dt"]), "dateModified": w3c(mod or a["pub_dt"])},
-            {"@type": "Organization", "@id": f"https://{o['domain']}/#organization",
-             "name": o["name"], "url": f"https://{o['domain']}/{o['slug']}/"},
+            {
+                "@type": "WebPage",
+                "@id": a["url"],
+                "url": a["url"],
+                "name": a["headline"],
+                "datePublished": w3c(a["pub_dt"]),
+                "dateModified": w3c(mod or a["pub_dt"]),
+            },
+            {
+                "@type": "Organization",
+                "@id": f"https://{o['domain']}/#organization",
+                "name": o["name"],
+                "url": f"https://{o['domain']}/{o['slug']}/",
+            },
         ],
     }
     post_id = int(hexid(a["id"], n=5), 16) % 90000 + 10000
     sec_slug = slugify(a["section"])
     menu = "".join(
         f'<li class="menu-item"><a href="/{o["slug"]}/section/{slugify(s)}.html">{h(s)}</a></li>'
-        for s in o["sections"])
+        for s in o["sections"]
+    )
     byline = " and ".join(
         f'<span class="author vcard"><a class="url fn n" href="/{o["slug"]}/author/{slugify(n)}.html">{h(n)}</a></span>'
-        for n in a["authors"])
-    times = (f'<time class="entry-date published" datetime="{w3c(a["pub_dt"])}">'
-             f'{long_date(a["pub_dt"])} at {time12(a["pub_dt"])}</time>')
+        for n in a["authors"]
+    )
+    times = (
+        f'<time class="entry-date published" datetime="{w3c(a["pub_dt"])}">'
+        f"{long_date(a['pub_dt'])} at {time12(a['pub_dt'])}</time>"
+    )
     if mod:
-        times += (f' <time class="updated" datetime="{w3c(mod)}">Updated '
-                  f'{long_date(mod)} at {time12(mod)}</time>')
+        times += (
+            f' <time class="updated" datetime="{w3c(mod)}">Updated '
+            f"{long_date(mod)} at {time12(mod)}</time>"
+        )
     paras = "\n".join(f"<p>{resolve_links(p)}</p>" for p in a["paras"])
     related = "".join(
         f'<li class="jp-relatedposts-post"><a href="{r["path"]}">{h(r["headline"])}</a>'
         f' <span class="jp-relatedposts-post-date">{long_date(r["pub_dt"])}</span></li>'
-        for r in related_items(a))
+        for r in related_items(a)
+    )
     trending = "".join(
         f'<li><a href="{r["path"]}">{h(r["headline"])}</a></li>'
-        for r in outlet_articles(o["slug"])[:4])
+        for r in outlet_articles(o["slug"])[:4]
+    )
     return f"""<!DOCTYPE html>
 <html lang="en-US">
 <head>
@@ -1358,10 +1629,13 @@ def render_wordpress(a, o) -> str:
 def render_legacy(a, o) -> str:
     mod = a["mod_dt"] or a["pub_dt"]
     ld = {
-        "@context": "https://schema.org", "@type": "NewsArticle",
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": a["url"]},
-        "headline": a["headline"], "description": a["dek"],
-        "datePublished": w3c(a["pub_dt"]), "dateModified": w3c(mod),
+        "headline": a["headline"],
+        "description": a["dek"],
+        "datePublished": w3c(a["pub_dt"]),
+        "dateModified": w3c(mod),
         "author": authors_ld(a, o),
         "publisher": {"@type": "Organization", "name": o["name"]},
         "articleSection": a["section"],
@@ -1369,27 +1643,35 @@ def render_legacy(a, o) -> str:
     if a.get("author_org"):
         ld["sourceOrganization"] = {"@type": "Organization", "name": a["author_org"]}
     nav = " | ".join(
-        [f'<a href="/{o["slug"]}/">Home</a>'] +
-        [f'<a href="/{o["slug"]}/section/{slugify(s)}.html">{h(s)}</a>' for s in o["sections"]])
+        [f'<a href="/{o["slug"]}/">Home</a>']
+        + [f'<a href="/{o["slug"]}/section/{slugify(s)}.html">{h(s)}</a>' for s in o["sections"]]
+    )
     by = " and ".join(
-        f'<a href="/{o["slug"]}/author/{slugify(n)}.html">{h(n.upper())}</a>' for n in a["authors"])
+        f'<a href="/{o["slug"]}/author/{slugify(n)}.html">{h(n.upper())}</a>' for n in a["authors"]
+    )
     role = a.get("author_org") or "Star-Gazette Staff Writer"
-    stamp = (f'Posted: {a["pub_dt"]:%A}, {long_date(a["pub_dt"])} '
-             f'{a["pub_dt"].hour % 12 or 12}:{a["pub_dt"].minute:02d} '
-             f'{"am" if a["pub_dt"].hour < 12 else "pm"}')
+    stamp = (
+        f"Posted: {a['pub_dt']:%A}, {long_date(a['pub_dt'])} "
+        f"{a['pub_dt'].hour % 12 or 12}:{a['pub_dt'].minute:02d} "
+        f"{'am' if a['pub_dt'].hour < 12 else 'pm'}"
+    )
     if a["mod_dt"]:
         md = a["mod_dt"]
-        stamp += (f'<br>Updated: {md:%A}, {long_date(md)} {md.hour % 12 or 12}:'
-                  f'{md.minute:02d} {"am" if md.hour < 12 else "pm"}')
-    dateline = (f'<span class="dateline">{h(a["dateline"])}</span>\n'
-                if a.get("dateline") else "")
+        stamp += (
+            f"<br>Updated: {md:%A}, {long_date(md)} {md.hour % 12 or 12}:"
+            f"{md.minute:02d} {'am' if md.hour < 12 else 'pm'}"
+        )
+    dateline = f'<span class="dateline">{h(a["dateline"])}</span>\n' if a.get("dateline") else ""
     paras = "\n".join(f"<p>{resolve_links(p)}</p>" for p in a["paras"])
     if a.get("syndication_note"):
         paras += f'\n<p class="syndication-note"><i>{h(a["syndication_note"])}</i></p>'
-    related = "".join(f'<li><a href="{r["path"]}">{h(r["headline"])}</a></li>'
-                      for r in related_items(a))
-    most = "".join(f'<li><a href="{r["path"]}">{h(r["headline"])}</a></li>'
-                   for r in outlet_articles(o["slug"])[:5])
+    related = "".join(
+        f'<li><a href="{r["path"]}">{h(r["headline"])}</a></li>' for r in related_items(a)
+    )
+    most = "".join(
+        f'<li><a href="{r["path"]}">{h(r["headline"])}</a></li>'
+        for r in outlet_articles(o["slug"])[:5]
+    )
     return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
 <html>
 <head>
@@ -1428,9 +1710,12 @@ def render_legacy(a, o) -> str:
 
 def render_agency(a, o) -> str:
     ld = {
-        "@context": "https://schema.org", "@type": "NewsArticle",
-        "headline": a["headline"], "description": a["dek"],
-        "datePublished": w3c(a["pub_dt"]), "dateModified": w3c(a["mod_dt"] or a["pub_dt"]),
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a["headline"],
+        "description": a["dek"],
+        "datePublished": w3c(a["pub_dt"]),
+        "dateModified": w3c(a["mod_dt"] or a["pub_dt"]),
         "author": authors_ld(a, o),
         "publisher": {"@type": "Organization", "name": "U.S. Immigration and Customs Enforcement"},
         "mainEntityOfPage": a["url"],
@@ -1463,10 +1748,12 @@ def render_agency(a, o) -> str:
 def listing_page(o, title: str, items: list[dict]) -> str:
     lis = "\n".join(
         f'<li><a href="{a["path"]}">{h(a["headline"])}</a> <span class="date">{a["pub_dt"]:%Y-%m-%d}</span></li>'
-        for a in items)
+        for a in items
+    )
     nav = " | ".join(
-        [f'<a href="/{o["slug"]}/">Home</a>'] +
-        [f'<a href="/{o["slug"]}/section/{slugify(s)}.html">{h(s)}</a>' for s in o["sections"]])
+        [f'<a href="/{o["slug"]}/">Home</a>']
+        + [f'<a href="/{o["slug"]}/section/{slugify(s)}.html">{h(s)}</a>' for s in o["sections"]]
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -1504,10 +1791,13 @@ def sitemap_xml(o) -> str:
     </news:news>
   </url>
 """)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"\n'
-            '        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
-            + "".join(items) + "</urlset>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"\n'
+        '        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
+        + "".join(items)
+        + "</urlset>\n"
+    )
 
 
 def rss_xml(o) -> str:
@@ -1528,14 +1818,17 @@ def rss_xml(o) -> str:
     </item>
 """)
     build = max((a["mod_dt"] or a["pub_dt"]) for a in arts)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            'xmlns:atom="http://www.w3.org/2005/Atom">\n  <channel>\n'
-            f"    <title>{h(o['name'])}</title>\n    <link>{base}</link>\n"
-            f'    <atom:link href="{base}rss.xml" rel="self" type="application/rss+xml"/>\n'
-            f"    <description>{h(o['tagline'])}</description>\n    <language>en-us</language>\n"
-            f"    <lastBuildDate>{rfc822(build)}</lastBuildDate>\n"
-            + "".join(items) + "  </channel>\n</rss>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:atom="http://www.w3.org/2005/Atom">\n  <channel>\n'
+        f"    <title>{h(o['name'])}</title>\n    <link>{base}</link>\n"
+        f'    <atom:link href="{base}rss.xml" rel="self" type="application/rss+xml"/>\n'
+        f"    <description>{h(o['tagline'])}</description>\n    <language>en-us</language>\n"
+        f"    <lastBuildDate>{rfc822(build)}</lastBuildDate>\n"
+        + "".join(items)
+        + "  </channel>\n</rss>\n"
+    )
 
 
 SITE_CSS = """body{font-family:Georgia,serif;margin:0;color:#222}
@@ -1560,31 +1853,47 @@ def build_site(site: Path) -> None:
         write(root / "rss.xml", rss_xml(o))
         write(root / "index.html", listing_page(o, "Latest stories", arts))
         for s in o["sections"]:
-            write(root / "section" / f"{slugify(s)}.html",
-                  listing_page(o, s, [a for a in arts if a["section"] == s]))
+            write(
+                root / "section" / f"{slugify(s)}.html",
+                listing_page(o, s, [a for a in arts if a["section"] == s]),
+            )
         for n in sorted({n for a in arts for n in a["authors"]}):
-            write(root / "author" / f"{slugify(n)}.html",
-                  listing_page(o, n, [a for a in arts if n in a["authors"]]))
+            write(
+                root / "author" / f"{slugify(n)}.html",
+                listing_page(o, n, [a for a in arts if n in a["authors"]]),
+            )
         write(root / "static" / "site.css", SITE_CSS)
         write(root / "static" / "metrics.js", METRICS_JS)
-    lis = "\n".join(f'<li><a href="/{o["slug"]}/">{h(o["name"])}</a> ({o["domain"]})</li>'
-                    for o in OUTLETS)
-    write(site / "index.html", f"""<!DOCTYPE html>
+    lis = "\n".join(
+        f'<li><a href="/{o["slug"]}/">{h(o["name"])}</a> ({o["domain"]})</li>' for o in OUTLETS
+    )
+    write(
+        site / "index.html",
+        f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>foiatrace demo scenario sites</title></head>
 <body><h1>Outlets in the foiatrace demo scenario</h1><ul>
 {lis}
 </ul></body></html>
-""")
+""",
+    )
 
 
 def outlets_toml() -> str:
-    out = ["# Outlets of the foiatrace demo scenario.  Paths are relative to site/, which is",
-           "# served as the HTTP document root; canonical URLs are https://<domain>/<slug>/...",
-           ""]
+    out = [
+        "# Outlets of the foiatrace demo scenario.  Paths are relative to site/, which is",
+        "# served as the HTTP document root; canonical URLs are https://<domain>/<slug>/...",
+        "",
+    ]
     for o in OUTLETS:
-        out += ["[[outlet]]", f'slug = "{o["slug"]}"', f'name = "{o["name"]}"',
-                f'domain = "{o["domain"]}"', f'sitemap = "{o["slug"]}/sitemap.xml"',
-                f'rss = "{o["slug"]}/rss.xml"', ""]
+        out += [
+            "[[outlet]]",
+            f'slug = "{o["slug"]}"',
+            f'name = "{o["name"]}"',
+            f'domain = "{o["domain"]}"',
+            f'sitemap = "{o["slug"]}/sitemap.xml"',
+            f'rss = "{o["slug"]}/rss.xml"',
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -1592,10 +1901,23 @@ def outlets_toml() -> str:
 # Verification of quotes (independent of the tests, fails the build)
 # ---------------------------------------------------------------------------
 
-SKIP_TAGS = {"head", "script", "style", "nav", "header", "footer", "aside", "form",
-             "figure", "figcaption", "button"}
-SKIP_ATTR_RE = re.compile(r"related|newsletter|comment|promo|trending|most-read|mostpopular|"
-                          r"sidebar|signup|share|widget|story-alsos")
+SKIP_TAGS = {
+    "head",
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "figure",
+    "figcaption",
+    "button",
+}
+SKIP_ATTR_RE = re.compile(
+    r"related|newsletter|comment|promo|trending|most-read|mostpopular|"
+    r"sidebar|signup|share|widget|story-alsos"
+)
 VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "area", "base", "col"}
 
 
@@ -1611,8 +1933,11 @@ class ParaExtractor(HTMLParser):
             return
         a = dict(attrs)
         keys = " ".join(a.get(k) or "" for k in ("class", "id", "data-testid", "data-component"))
-        excl = (tag in SKIP_TAGS or bool(SKIP_ATTR_RE.search(keys.lower()))
-                or (a.get("class") or "").strip() == "ad")
+        excl = (
+            tag in SKIP_TAGS
+            or bool(SKIP_ATTR_RE.search(keys.lower()))
+            or (a.get("class") or "").strip() == "ad"
+        )
         self.stack.append(excl)
         if tag == "p" and not any(self.stack):
             self.cur = []
@@ -1654,18 +1979,33 @@ def export_cases() -> dict:
     return {
         "set": "demo",
         "note": "Export of the data in scripts/build_demo.py; the script is the generator input.",
-        "meta": META, "disclaimers": DISCLAIMERS, "people": PEOPLE,
+        "meta": META,
+        "disclaimers": DISCLAIMERS,
+        "people": PEOPLE,
         "outlets": OUTLETS,
-        "threads": [{k: v for k, v in m.items() if k not in ("dt", "body", "msgid")}
-                    for m in MESSAGES],
-        "external_messages": {k: {kk: vv for kk, vv in v.items() if kk not in ("msgid",)}
-                              for k, v in EXTERNAL.items()},
-        "articles": [{k: v for k, v in a.items() if k not in ("pub_dt", "mod_dt", "url")}
-                     for a in ARTICLES],
-        "labels": [dict(zip(("message", "article", "email_quote", "article_quote",
-                             "detail_type", "note"), lab, strict=True)) for lab in LABELS],
-        "hard_negatives": [{"message": b, "article": a, "reason": r, "note": n, **x}
-                           for b, a, r, n, x in HARD_NEGATIVES],
+        "threads": [
+            {k: v for k, v in m.items() if k not in ("dt", "body", "msgid")} for m in MESSAGES
+        ],
+        "external_messages": {
+            k: {kk: vv for kk, vv in v.items() if kk not in ("msgid",)} for k, v in EXTERNAL.items()
+        },
+        "articles": [
+            {k: v for k, v in a.items() if k not in ("pub_dt", "mod_dt", "url")} for a in ARTICLES
+        ],
+        "labels": [
+            dict(
+                zip(
+                    ("message", "article", "email_quote", "article_quote", "detail_type", "note"),
+                    lab,
+                    strict=True,
+                )
+            )
+            for lab in LABELS
+        ],
+        "hard_negatives": [
+            {"message": b, "article": a, "reason": r, "note": n, **x}
+            for b, a, r, n, x in HARD_NEGATIVES
+        ],
     }
 
 
@@ -1711,8 +2051,10 @@ def build(out: Path) -> None:
     write(out / "outlets.toml", outlets_toml())
 
     # labels, verified
-    pages = {a["id"]: visible_paragraphs((out / "site" / a["path"].lstrip("/")).read_text("utf-8"))
-             for a in ARTICLES}
+    pages = {
+        a["id"]: visible_paragraphs((out / "site" / a["path"].lstrip("/")).read_text("utf-8"))
+        for a in ARTICLES
+    }
     lines = []
     for mid, aid, eq, aq, dt_, note in LABELS:
         m, a = MSG[mid], ART[aid]
@@ -1723,9 +2065,19 @@ def build(out: Path) -> None:
         lag = (a["mod_dt"] or a["pub_dt"]) - m["dt"]
         if not timedelta(0) <= lag <= timedelta(days=10):
             raise SystemExit(f"label {mid}/{aid}: article not 0-10 days after the email")
-        lines.append(json.dumps({"bates": m["bates"], "article": a["path"], "email_quote": eq,
-                                 "article_quote": aq, "detail_type": dt_, "note": note},
-                                ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "bates": m["bates"],
+                    "article": a["path"],
+                    "email_quote": eq,
+                    "article_quote": aq,
+                    "detail_type": dt_,
+                    "note": note,
+                },
+                ensure_ascii=False,
+            )
+        )
     write(out / "labels.jsonl", "\n".join(lines) + "\n")
 
     labelled = {(mid, aid) for mid, aid, *_ in LABELS}

@@ -41,7 +41,14 @@ def _commands() -> list[list[str]]:
 
 def test_commands_of_the_contract_exist() -> None:
     assert {" ".join(c) for c in _commands()} >= {
-        "ingest", "crawl", "match", "export evidence", "sql", "demo", "eval scenario"}
+        "ingest",
+        "crawl",
+        "match",
+        "export evidence",
+        "sql",
+        "demo",
+        "eval scenario",
+    }
 
 
 @pytest.mark.parametrize("cmd", _commands(), ids=lambda c: " ".join(c))
@@ -59,18 +66,35 @@ def test_every_command_is_documented_in_the_readme(cmd: list[str]) -> None:
 
 def _warehouse_with_one_disclosure(db: Path) -> None:
     con = connect(db)
-    msg = Message(source_file="a.eml", source_sha256="0" * 64, source_kind="eml", bates="B-1",
-                  message_id="m@x", sent_at=datetime(2019, 3, 1, 15, tzinfo=UTC),
-                  email_from="press@agency.example", email_to=["kim@news.example"],
-                  own_text="He is a citizen of Peru.")
+    msg = Message(
+        source_file="a.eml",
+        source_sha256="0" * 64,
+        source_kind="eml",
+        bates="B-1",
+        message_id="m@x",
+        sent_at=datetime(2019, 3, 1, 15, tzinfo=UTC),
+        email_from="press@agency.example",
+        email_to=["kim@news.example"],
+        own_text="He is a citizen of Peru.",
+    )
     load.upsert_messages(con, "p", [msg])
-    load.upsert_article_versions(con, [{
-        "url": "https://news.example/a.html", "outlet": "news", "text": "A Peruvian national.",
-        "published_at": "2019-03-02T15:00:00+00:00", "fetched_at": "2019-03-03T00:00:00+00:00"}])
+    load.upsert_article_versions(
+        con,
+        [
+            {
+                "url": "https://news.example/a.html",
+                "outlet": "news",
+                "text": "A Peruvian national.",
+                "published_at": "2019-03-02T15:00:00+00:00",
+                "fetched_at": "2019-03-03T00:00:00+00:00",
+            }
+        ],
+    )
     con.execute(
         "INSERT INTO disclosures VALUES ('p:B-1', 'https://news.example/a.html', 'citizenship',"
         " 'k', 'He is a citizen of Peru.', 'A Peruvian national.', ['citizenship:peru'], 0.9,"
-        " 0.7, 24.0, NULL, '{}', 'test', now())")
+        " 0.7, 24.0, NULL, '{}', 'test', now())"
+    )
     con.close()
 
 
@@ -79,8 +103,9 @@ def test_export_evidence_has_the_contract_columns(tmp_path: Path, fmt: str) -> N
     db = tmp_path / "w.duckdb"
     _warehouse_with_one_disclosure(db)
     out = tmp_path / f"e.{fmt}"
-    result = runner.invoke(app, ["--db", str(db), "export", "evidence", "--format", fmt,
-                                 "--output", str(out)])
+    result = runner.invoke(
+        app, ["--db", str(db), "export", "evidence", "--format", fmt, "--output", str(out)]
+    )
     assert result.exit_code == 0, result.output
     if fmt == "csv":
         rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -105,8 +130,10 @@ def test_min_score_filters_the_export(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     _warehouse_with_one_disclosure(db)
     out = tmp_path / "e.csv"
-    runner.invoke(app, ["--db", str(db), "export", "evidence", "-f", "csv", "-o", str(out),
-                        "--min-score", "0.95"])
+    runner.invoke(
+        app,
+        ["--db", str(db), "export", "evidence", "-f", "csv", "-o", str(out), "--min-score", "0.95"],
+    )
     assert out.read_text().count("\n") == 1  # header only
 
 
@@ -120,6 +147,7 @@ def test_sql_is_read_only_and_machine_readable(tmp_path: Path) -> None:
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["--db", str(tmp_path / "w.duckdb"), "ingest",
-                                 str(tmp_path / "nope")])
+    result = runner.invoke(
+        app, ["--db", str(tmp_path / "w.duckdb"), "ingest", str(tmp_path / "nope")]
+    )
     assert result.exit_code == 2 and "nope" in result.output

@@ -27,18 +27,31 @@ DEMO = REPO / "foiatrace" / "demo"
 SITE = DEMO / "site"
 BATES_RE = re.compile(r"^[A-Z]{2,6}-\d{2}-\d{7}$")
 REQUIRED_HEADERS = ("Message-ID", "Date", "From", "To", "Subject", "X-Bates")
-NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
-      "news": "http://www.google.com/schemas/sitemap-news/0.9"}
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
 LABEL_KEYS = {"bates", "article", "email_quote", "article_quote", "detail_type", "note"}
-DETAIL_TYPES = {"citizenship", "immigration_status", "criminal_history", "identity",
-                "enforcement_action"}
-HN_REASONS = {"published_before_email", "different_person", "public_source", "boilerplate",
-              "syndicated_copy"}
+DETAIL_TYPES = {
+    "citizenship",
+    "immigration_status",
+    "criminal_history",
+    "identity",
+    "enforcement_action",
+}
+HN_REASONS = {
+    "published_before_email",
+    "different_person",
+    "public_source",
+    "boilerplate",
+    "syndicated_copy",
+}
 
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
+
 
 def load_emails() -> dict[str, email.message.EmailMessage]:
     out = {}
@@ -71,7 +84,8 @@ def sitemap_entries() -> dict[str, dict]:
         for url in root.findall("sm:url", NS):
             loc = url.findtext("sm:loc", namespaces=NS)
             out[urlsplit(loc).path] = {
-                "outlet": o, "loc": loc,
+                "outlet": o,
+                "loc": loc,
                 "lastmod": url.findtext("sm:lastmod", namespaces=NS),
                 "pubdate": url.findtext("news:news/news:publication_date", namespaces=NS),
                 "title": url.findtext("news:news/news:title", namespaces=NS),
@@ -79,10 +93,23 @@ def sitemap_entries() -> dict[str, dict]:
     return out
 
 
-SKIP_TAGS = {"head", "script", "style", "nav", "header", "footer", "aside", "form", "figure",
-             "figcaption", "button"}
-SKIP_RE = re.compile(r"related|newsletter|comment|promo|trending|most-read|mostpopular|sidebar|"
-                     r"signup|share|widget|story-alsos")
+SKIP_TAGS = {
+    "head",
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "figure",
+    "figcaption",
+    "button",
+}
+SKIP_RE = re.compile(
+    r"related|newsletter|comment|promo|trending|most-read|mostpopular|sidebar|"
+    r"signup|share|widget|story-alsos"
+)
 VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "area", "base", "col"}
 
 
@@ -100,8 +127,11 @@ class VisibleParagraphs(HTMLParser):
             return
         a = {k: (v or "") for k, v in attrs}
         marks = " ".join(a.get(k, "") for k in ("class", "id", "data-testid", "data-component"))
-        self.excluded.append(tag in SKIP_TAGS or bool(SKIP_RE.search(marks.lower()))
-                             or a.get("class", "").strip() == "ad")
+        self.excluded.append(
+            tag in SKIP_TAGS
+            or bool(SKIP_RE.search(marks.lower()))
+            or a.get("class", "").strip() == "ad"
+        )
         if tag == "p" and not any(self.excluded):
             self.buf = []
 
@@ -145,9 +175,17 @@ def bates_num(b: str) -> int:
 # layout
 # ---------------------------------------------------------------------------
 
+
 def test_layout_present():
-    for rel in ("emails", "production/production.pdf", "site/index.html", "outlets.toml",
-                "labels.jsonl", "hard_negatives.jsonl", "README.md"):
+    for rel in (
+        "emails",
+        "production/production.pdf",
+        "site/index.html",
+        "outlets.toml",
+        "labels.jsonl",
+        "hard_negatives.jsonl",
+        "README.md",
+    ):
         assert (DEMO / rel).exists(), rel
     names = sorted(p.name for p in (DEMO / "emails").glob("*.eml"))
     assert names == [f"{i:03d}.eml" for i in range(1, len(names) + 1)]
@@ -157,6 +195,7 @@ def test_layout_present():
 # ---------------------------------------------------------------------------
 # emails
 # ---------------------------------------------------------------------------
+
 
 def test_emails_parse_with_required_headers():
     msgs = load_emails()
@@ -212,6 +251,7 @@ def test_threading_references_resolve():
 # PDF production
 # ---------------------------------------------------------------------------
 
+
 def test_pdf_bates_sequence_and_xbates():
     pages = pdf_pages()
     footers = [footer_bates(t) for t in pages]
@@ -258,6 +298,7 @@ def test_pdf_shows_sent_times_in_mailbox_zone():
 # site
 # ---------------------------------------------------------------------------
 
+
 def test_outlets_and_feeds():
     entries = sitemap_entries()
     assert len({o["slug"] for o in outlets()}) >= 3
@@ -293,8 +334,15 @@ def test_sitemap_urls_map_to_files_with_required_head():
         assert m and tuple(map(int, m.groups())) == (pub.year, pub.month, pub.day)
         page = f.read_text("utf-8")
         assert f'<link rel="canonical" href="{e["loc"]}">' in page
-        for prop in ("og:type", "og:title", "og:url", "og:description", "og:image",
-                     "og:site_name", "article:published_time"):
+        for prop in (
+            "og:type",
+            "og:title",
+            "og:url",
+            "og:description",
+            "og:image",
+            "og:site_name",
+            "article:published_time",
+        ):
             assert f'property="{prop}"' in page, f"{path}: missing {prop}"
         assert f'property="article:published_time" content="{e["pubdate"]}"' in page
         blobs = re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', page, re.S)
@@ -310,6 +358,7 @@ def test_sitemap_urls_map_to_files_with_required_head():
 # ---------------------------------------------------------------------------
 # labels and hard negatives
 # ---------------------------------------------------------------------------
+
 
 def test_labels_quotes_are_exact():
     msgs = by_bates()
@@ -339,8 +388,11 @@ def test_hard_negatives():
     labelled = {(lab["bates"], lab["article"]) for lab in jsonl("labels.jsonl")}
     reasons = set()
     for hn in jsonl("hard_negatives.jsonl"):
-        assert {"bates", "article", "reason", "note"} <= set(hn) <= {
-            "bates", "article", "reason", "note", "source", "original"}
+        assert (
+            {"bates", "article", "reason", "note"}
+            <= set(hn)
+            <= {"bates", "article", "reason", "note", "source", "original"}
+        )
         assert hn["reason"] in HN_REASONS
         reasons.add(hn["reason"])
         assert hn["bates"] in msgs and hn["article"] in entries
@@ -350,7 +402,8 @@ def test_hard_negatives():
         if hn["reason"] == "syndicated_copy":
             assert pair in labelled and hn["original"] in entries
             assert "originally appeared" in " ".join(
-                (SITE / hn["article"].lstrip("/")).read_text("utf-8").split())
+                (SITE / hn["article"].lstrip("/")).read_text("utf-8").split()
+            )
         else:
             assert pair not in labelled, pair
         if hn["reason"] == "published_before_email":
@@ -365,16 +418,24 @@ def test_hard_negatives():
 # determinism
 # ---------------------------------------------------------------------------
 
+
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_generator_is_deterministic(tmp_path):
     pytest.importorskip("reportlab")
     out = tmp_path / "demo"
-    subprocess.run([sys.executable, str(REPO / "scripts" / "build_demo.py"), "--out", str(out)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_demo.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     fresh, committed = _files(out), _files(DEMO)
     assert sorted(fresh) == sorted(committed)
     changed = [k for k in fresh if fresh[k] != committed[k]]

@@ -9,18 +9,26 @@ from typing import Any
 
 import pytest
 
+from crawlers.serve import serve_site
 from foiatrace import pipeline
 from foiatrace.demo_run import evidence_rows, run_demo
-from foiatrace.serve import serve_directory
 from warehouse.db import connect
 
 
 def _counts(db: Path) -> dict[str, int]:
     con = connect(db, read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-                for t in ("emails", "article_versions", "disclosures", "matched_pairs",
-                          "embeddings", "errors")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in (
+                "emails",
+                "article_versions",
+                "disclosures",
+                "matched_pairs",
+                "embeddings",
+                "errors",
+            )
+        }
     finally:
         con.close()
 
@@ -50,11 +58,13 @@ def test_rerun_adds_nothing_and_keeps_verdicts(demo_db: Path, demo_dir: Path) ->
     rows = evidence_rows(demo_db)
     first = rows[0]
     con = connect(demo_db)
-    con.execute("INSERT INTO reviews VALUES (?, ?, ?, 'confirmed', 'tester', 'checked', now())",
-                [first["msg_key"], first["article_url"], first["detail_type"]])
+    con.execute(
+        "INSERT INTO reviews VALUES (?, ?, ?, 'confirmed', 'tester', 'checked', now())",
+        [first["msg_key"], first["article_url"], first["detail_type"]],
+    )
     con.close()
     before = _counts(demo_db)
-    with serve_directory(demo_dir / "site") as base:
+    with serve_site(demo_dir / "site") as base:
         ing = pipeline.ingest(demo_db, [demo_dir / "emails"], "demo")
         crawl = pipeline.crawl(demo_db, demo_dir / "outlets.toml", base_url=base)
     match = pipeline.match(demo_db)
@@ -62,8 +72,10 @@ def test_rerun_adds_nothing_and_keeps_verdicts(demo_db: Path, demo_dir: Path) ->
     assert crawl["new_versions"] == 0
     assert match["pairs_weighed"] == 0 and match["embeddings_computed"] == 0
     assert _counts(demo_db) == before
-    again = {(r["msg_key"], r["article_url"], r["detail_type"]): r["verdict"]
-             for r in evidence_rows(demo_db)}
+    again = {
+        (r["msg_key"], r["article_url"], r["detail_type"]): r["verdict"]
+        for r in evidence_rows(demo_db)
+    }
     assert again[(first["msg_key"], first["article_url"], first["detail_type"])] == "confirmed"
 
 
@@ -92,11 +104,12 @@ def test_dead_urls_are_recorded_and_the_crawl_goes_on(tmp_path: Path, demo_dir: 
     xml = sitemap.read_text(encoding="utf-8")
     loc = xml.split("<loc>", 1)[1].split("</loc>", 1)[0]
     dead = loc.rsplit("/", 1)[0] + "/this-page-does-not-exist.html"
-    sitemap.write_text(xml.replace("<url>", f"<url><loc>{dead}</loc></url><url>", 1),
-                       encoding="utf-8")
+    sitemap.write_text(
+        xml.replace("<url>", f"<url><loc>{dead}</loc></url><url>", 1), encoding="utf-8"
+    )
     (tmp_path / "outlets.toml").write_text(outlets, encoding="utf-8")
     db = tmp_path / "w.duckdb"
-    with serve_directory(site) as base:
+    with serve_site(site) as base:
         stats: dict[str, Any] = pipeline.crawl(db, tmp_path / "outlets.toml", base_url=base)
     assert stats["articles"] >= 5
     con = connect(db, read_only=True)

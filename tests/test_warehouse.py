@@ -14,10 +14,20 @@ from warehouse.db import WarehouseError, connect, migrations
 
 def _msg(bates: str, text: str = "He is a citizen of Ireland.", **kw: object) -> Message:
     return Message(
-        source_file="p/001.eml", source_sha256="ab" * 32, source_kind="eml", bates=bates,
-        bates_end=bates, message_id=f"{bates}@x", sent_at=datetime(2019, 3, 1, 15, tzinfo=UTC),
-        email_from="press@agency.example", email_to=["rep@news.example"], subject="Q",
-        body=text, own_text=text, redactions=[Redaction("(b)(6)", 0, 6)], **kw,
+        source_file="p/001.eml",
+        source_sha256="ab" * 32,
+        source_kind="eml",
+        bates=bates,
+        bates_end=bates,
+        message_id=f"{bates}@x",
+        sent_at=datetime(2019, 3, 1, 15, tzinfo=UTC),
+        email_from="press@agency.example",
+        email_to=["rep@news.example"],
+        subject="Q",
+        body=text,
+        own_text=text,
+        redactions=[Redaction("(b)(6)", 0, 6)],
+        **kw,
     )
 
 
@@ -25,8 +35,9 @@ def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
     names = [f"{v:04d}_{n}" for v, n, _ in migrations()]
     assert names == sorted(names) and names[0].startswith("0001_")
     con = connect(tmp_path / "w.duckdb")
-    assert [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1")
-            .fetchall()] == [v for v, _, _ in migrations()]
+    assert [
+        r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
+    ] == [v for v, _, _ in migrations()]
     con.close()
     con = connect(tmp_path / "w.duckdb")  # reopening applies nothing twice
     assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(migrations())
@@ -42,22 +53,36 @@ def test_messages_upsert_is_idempotent_and_a_correction_replaces(tmp_path: Path)
     con = connect(tmp_path / "w.duckdb")
     assert load.upsert_messages(con, "prod", [_msg("X-1"), _msg("X-2")])["new"] == 2
     assert load.upsert_messages(con, "prod", [_msg("X-1"), _msg("X-2")]) == {
-        "new": 0, "changed": 0, "unchanged": 2}
+        "new": 0,
+        "changed": 0,
+        "unchanged": 2,
+    }
     fixed = _msg("X-2", "He is a citizen of Peru.")
     assert load.upsert_messages(con, "prod", [fixed])["changed"] == 1
     rows = con.execute("SELECT bates, own_text, redactions FROM messages ORDER BY bates").fetchall()
-    assert rows == [("X-1", "He is a citizen of Ireland.", ["(b)(6)"]),
-                    ("X-2", "He is a citizen of Peru.", ["(b)(6)"])]
+    assert rows == [
+        ("X-1", "He is a citizen of Ireland.", ["(b)(6)"]),
+        ("X-2", "He is a citizen of Peru.", ["(b)(6)"]),
+    ]
 
 
 def test_article_versions_keep_every_text(tmp_path: Path) -> None:
     con = connect(tmp_path / "w.duckdb")
-    item = {"url": "https://n.example/a.html", "outlet": "n", "text": "First.",
-            "published_at": "2019-03-02T10:00:00+00:00", "fetched_at": "2019-03-03T00:00:00+00:00"}
+    item = {
+        "url": "https://n.example/a.html",
+        "outlet": "n",
+        "text": "First.",
+        "published_at": "2019-03-02T10:00:00+00:00",
+        "fetched_at": "2019-03-03T00:00:00+00:00",
+    }
     assert load.upsert_article_versions(con, [item])["new_versions"] == 1
     assert load.upsert_article_versions(con, [item]) == {"new_versions": 0, "refetched": 1}
-    updated = {**item, "text": "First. UPDATE: more.", "fetched_at": "2019-03-04T00:00:00+00:00",
-               "modified_at": "2019-03-04T00:00:00+00:00"}
+    updated = {
+        **item,
+        "text": "First. UPDATE: more.",
+        "fetched_at": "2019-03-04T00:00:00+00:00",
+        "modified_at": "2019-03-04T00:00:00+00:00",
+    }
     assert load.upsert_article_versions(con, [updated])["new_versions"] == 1
     assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 2
     assert con.execute("SELECT text FROM articles").fetchall() == [("First. UPDATE: more.",)]
@@ -69,7 +94,8 @@ def test_errors_are_counted_not_duplicated(tmp_path: Path) -> None:
     for _ in range(3):
         load.record_error(con, "ingest", "bad.pdf", "not a PDF")
     assert con.execute("SELECT source, reason, times_seen FROM errors").fetchall() == [
-        ("bad.pdf", "not a PDF", 3)]
+        ("bad.pdf", "not a PDF", 3)
+    ]
 
 
 def test_sessions_run_in_utc(tmp_path: Path) -> None:

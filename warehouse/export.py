@@ -51,16 +51,20 @@ def export_evidence(
     output.parent.mkdir(parents=True, exist_ok=True)
     target = str(output).replace("'", "''")
     if fmt == "parquet":
-        con.execute(f"COPY ({evidence_query(min_score, iso_times=False)}) TO '{target}' "
-                    "(FORMAT parquet)")
+        con.execute(
+            f"COPY ({evidence_query(min_score, iso_times=False)}) TO '{target}' (FORMAT parquet)"
+        )
     elif fmt == "csv":
-        con.execute(f"COPY ({evidence_query(min_score, iso_times=True)}) TO '{target}' "
-                    "(FORMAT csv, HEADER true)")
+        con.execute(
+            f"COPY ({evidence_query(min_score, iso_times=True)}) TO '{target}' "
+            "(FORMAT csv, HEADER true)"
+        )
     else:
         rows = _rows(con, min_score)
         if fmt == "json":
-            output.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+            output.write_text(
+                json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         elif fmt == "html":
             output.write_text(render_html(rows, min_score), encoding="utf-8")
         else:
@@ -101,7 +105,7 @@ def render_html(rows: list[dict[str, Any]], min_score: float) -> str:
             f"<br>{esc(str(r['email_from'] or ''))}</small></td>"
             f"<td class=q>{esc(r['email_quote'] or '')}</td>"
             f"<td class=q>{esc(r['article_quote'] or '')}</td>"
-            f"<td><a href=\"{esc(r['article_url'] or '')}\">{esc(str(r['outlet'] or ''))}</a>"
+            f'<td><a href="{esc(r["article_url"] or "")}">{esc(str(r["outlet"] or ""))}</a>'
             f"<br><small>{esc(str(r['article_published_at'] or ''))}</small></td>"
             f"<td>{esc(r['detail_type'] or '')}<br><small>{esc(r['shared_details'] or '')}"
             f"</small></td><td>{r['score']}</td><td>{r['lag_hours']}</td>"

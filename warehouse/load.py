@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,19 @@ def now() -> datetime:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def insert_arrow(
+    con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, on_conflict: str = ""
+) -> None:
+    """INSERT an Arrow table by column name (the staging path of every bulk write)."""
+    con.register("_foiatrace_staged", data)
+    try:
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT * FROM _foiatrace_staged {on_conflict}".strip()
+        )
+    finally:
+        con.unregister("_foiatrace_staged")
 
 
 # -- runs and errors ---------------------------------------------------------------------------
@@ -144,8 +157,7 @@ def upsert_messages(
             for table, col in _DERIVED_OF_EMAIL:
                 con.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT unnest(?))", [changed])
             con.execute("DELETE FROM emails WHERE msg_key IN (SELECT unnest(?))", [changed])
-        staged = pa.Table.from_pylist([rows[k] for k in todo])  # noqa: F841 (used by SQL)
-        con.execute(f"INSERT INTO emails ({_quoted_cols(_EMAIL_COLUMNS)}) SELECT * FROM staged")
+        insert_arrow(con, "emails", pa.Table.from_pylist([rows[k] for k in todo]))
         _insert_children(con, {k: by_key[k] for k in todo})
         con.execute("COMMIT")
     except Exception:
@@ -160,10 +172,6 @@ _DERIVED_OF_EMAIL = [
     ("matched_pairs", "msg_key"),
     ("disclosures", "msg_key"),
 ]
-
-
-def _quoted_cols(cols: Iterable[str]) -> str:
-    return ", ".join(f'"{c}"' for c in cols)
 
 
 def _insert_children(con: duckdb.DuckDBPyConnection, msgs: dict[str, Message]) -> None:
@@ -181,14 +189,14 @@ def _insert_children(con: duckdb.DuckDBPyConnection, msgs: dict[str, Message]) -
         for k, m in msgs.items()
         for i, r in enumerate(m.redactions)
     ]
-    con.execute("DELETE FROM segments WHERE doc_kind = 'email' AND doc_key IN (SELECT unnest(?))",
-                [list(msgs)])
+    con.execute(
+        "DELETE FROM segments WHERE doc_kind = 'email' AND doc_key IN (SELECT unnest(?))",
+        [list(msgs)],
+    )
     if quoted:
-        staged_q = pa.Table.from_pylist(quoted)  # noqa: F841
-        con.execute("INSERT INTO quoted_blocks SELECT * FROM staged_q")
+        insert_arrow(con, "quoted_blocks", pa.Table.from_pylist(quoted))
     if reds:
-        staged_r = pa.Table.from_pylist(reds)  # noqa: F841
-        con.execute("INSERT INTO redactions SELECT * FROM staged_r")
+        insert_arrow(con, "redactions", pa.Table.from_pylist(reds))
 
 
 def record_source_file(
@@ -241,17 +249,18 @@ def upsert_article_versions(
     con.execute("BEGIN")
     try:
         if fresh:
-            staged = _article_table(fresh)  # noqa: F841
-            con.execute(
-                f"INSERT INTO article_versions ({_quoted_cols(_ARTICLE_COLUMNS)}) "
-                "SELECT * FROM staged"
-            )
+            insert_arrow(con, "article_versions", _article_table(fresh))
         for r in again:
             con.execute(
                 "UPDATE article_versions SET last_fetched_at = ?, modified_at = ?, "
                 "html_sha256 = ? WHERE url = ? AND text_sha256 = ?",
-                [r["last_fetched_at"], r["modified_at"], r["html_sha256"], r["url"],
-                 r["text_sha256"]],
+                [
+                    r["last_fetched_at"],
+                    r["modified_at"],
+                    r["html_sha256"],
+                    r["url"],
+                    r["text_sha256"],
+                ],
             )
         con.execute("COMMIT")
     except Exception:

@@ -1,0 +1,434 @@
+"""Article extraction from one HTML page: metadata from structured data, body via trafilatura.
+
+Dates come from the most explicit source a page offers, in this order: JSON-LD
+(``datePublished``/``dateModified``, plain or inside a Yoast-style ``@graph``), Open Graph
+``article:*_time`` meta, schema.org microdata, and only then htmldate's heuristics; the
+source is reported so a caller can prefer a sitemap date over a heuristic one. The body
+is trafilatura's main-text extraction (no comments, no tables) flattened to paragraphs
+separated by a blank line, whitespace collapsed like a browser would show it: that is
+the text the matcher sees and that evidence quotes are checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from crawlers.dates import iso_utc
+
+MIN_TEXT_CHARS = 40  # below this a "body" is a stub, a consent wall or a listing fragment
+
+_WS = re.compile(r"\s+")
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+
+# Containers whose paragraphs are never article body (used only by the fallback).
+_SKIP_TAGS = {
+    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside",
+    "form", "figure", "figcaption", "button", "svg", "iframe", "select", "textarea",
+}  # fmt: skip
+_SKIP_ATTR = re.compile(
+    r"related|newsletter|comment|promo|trending|most-?read|mostpopular|sidebar|signup|"
+    r"share|widget|story-alsos|subscribe|advert|social|byline|caption|breadcrumb|footer",
+    re.I,
+)
+
+# Body paragraphs that point elsewhere (inline "READ MORE:" links) or mark an ad slot: the
+# matcher must not read another article's headline as this article's content.
+_TEASER_LABEL = re.compile(
+    r"^(read more|related|related stories?|related coverage|also read|read also|see also|"
+    r"more|more coverage|watch|listen|previously|recommended)\s*[:\u2014\u2013>|-]",
+    re.I,
+)
+_AD_LABEL = re.compile(
+    r"^(advertisement|advertising|sponsored( content)?|story continues below( advertisement)?|"
+    r"ad|continue reading( below)?)$",
+    re.I,
+)
+MAX_TEASER_WORDS = 30
+
+_ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|Posting)$", re.I)
+
+_META_PUBLISHED = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued", "date",
+)  # fmt: skip
+_META_MODIFIED = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
+    "lastmod", "last-modified", "dcterms.modified", "dc.date.modified",
+)  # fmt: skip
+
+
+def _clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def decode_html(data: bytes | str) -> str:
+    """Bytes to text: BOM, then a meta charset, then UTF-8, then cp1252 (never fails)."""
+    if isinstance(data, str):
+        return data
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    candidates = []
+    match = _CHARSET.search(data[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "ignore"))
+    candidates += ["utf-8", "cp1252"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    if "<" not in html or not re.search(r"<\s*(html|body|head|p|div|article)\b", html, re.I):
+        raise ValueError("not an HTML page")
+    try:
+        # lxml refuses str input that carries an XML encoding declaration
+        html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise ValueError(f"unparseable HTML: {exc}") from exc
+    return tree
+
+
+# --- structured metadata -------------------------------------------------------------
+
+
+def _jsonld_nodes(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON object of every JSON-LD block, flattened through @graph and nesting."""
+    nodes: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            nodes.append(value)
+            for v in value.values():
+                if isinstance(v, dict | list):
+                    walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for script in tree.xpath("//script[@type]"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = (script.text or "").strip()
+        raw = re.sub(r"^\s*<!--|-->\s*$", "", raw).strip().rstrip(";")
+        try:
+            walk(json.loads(raw, strict=False))
+        except ValueError:
+            continue
+    return nodes
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    t = node.get("@type", [])
+    return [x for x in (t if isinstance(t, list) else [t]) if isinstance(x, str)]
+
+
+def _article_node(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The article object: an *Article type first, else any node with a datePublished."""
+    for node in nodes:
+        if any(_ARTICLE_TYPES.search(t) for t in _types(node)):
+            return node
+    for node in nodes:
+        if "datePublished" in node:
+            return node
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    """Author names from JSON-LD: a string, a Person/Organization, or a list of those."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _meta_map(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """First value of each <meta> name/property/itemprop (lower-cased key)."""
+    found: dict[str, str] = {}
+    for meta in tree.xpath("//meta[@content]"):
+        for attr in ("property", "name", "itemprop"):
+            key = (meta.get(attr) or "").strip().lower()
+            if key and key not in found and (meta.get("content") or "").strip():
+                found[key] = meta.get("content").strip()
+    return found
+
+
+def _microdata_date(tree: lxml.html.HtmlElement, prop: str) -> str | None:
+    for el in tree.xpath(f"//*[@itemprop='{prop}']"):
+        value = el.get("content") or el.get("datetime") or el.text_content()
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _first_str(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str)), None)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _dates(
+    tree: lxml.html.HtmlElement, html: str, url: str, art: dict[str, Any] | None,
+    meta: dict[str, str],
+) -> tuple[str | None, str | None, str | None]:  # fmt: skip
+    """(published_at, modified_at, date_source), both times ISO 8601 UTC."""
+    published = modified = None
+    source = None
+    if art is not None:
+        published = iso_utc(_first_str(art.get("datePublished")))
+        modified = iso_utc(_first_str(art.get("dateModified")))
+        source = "jsonld" if published else None
+    if published is None:
+        for key in _META_PUBLISHED:
+            if key in meta and (published := iso_utc(meta[key])):
+                source = "meta"
+                break
+    if modified is None:
+        modified = next((m for k in _META_MODIFIED if k in meta and (m := iso_utc(meta[k]))), None)
+    if published is None and (published := iso_utc(_microdata_date(tree, "datePublished"))):
+        source = "microdata"
+    if modified is None:
+        modified = iso_utc(_microdata_date(tree, "dateModified"))
+    if published is None and (published := iso_utc(_time_element(tree))):
+        source = "time"
+    if published is None:
+        published = _htmldate(html, url)
+        source = "htmldate" if published else None
+    return published, modified, source
+
+
+_TEASER_BOX = re.compile(
+    r"related|trending|popular|most-?read|sidebar|widget|promo|recommend", re.I
+)
+
+
+def _in_teaser_list(el: lxml.html.HtmlElement) -> bool:
+    for node in el.iterancestors():
+        if node.tag in ("aside", "nav", "li"):
+            return True
+        attrs = " ".join(node.get(a) or "" for a in ("class", "id", "data-testid"))
+        if _TEASER_BOX.search(attrs):
+            return True
+    return False
+
+
+def _time_element(tree: lxml.html.HtmlElement) -> str | None:
+    """A full timestamp in a <time datetime> of the article (not of a teaser list).
+
+    Preferred over htmldate because it keeps the time of day and the offset; one marked
+    as the publication time wins over the first one in the article.
+    """
+    candidates = [
+        t
+        for t in tree.xpath("//article//time[@datetime] | //main//time[@datetime]")
+        if "T" in (t.get("datetime") or "") and not _in_teaser_list(t)
+    ]
+    for t in candidates:
+        marks = " ".join(t.get(a) or "" for a in ("class", "itemprop", "pubdate", "id"))
+        if re.search(r"publish|pubdate|created", marks, re.I) or t.get("pubdate") is not None:
+            return t.get("datetime")
+    return candidates[0].get("datetime") if candidates else None
+
+
+def _htmldate(html: str, url: str) -> str | None:
+    """htmldate's guess (date only, taken as midnight UTC); a last resort."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(html, url=url, original_date=True, extensive_search=True)
+    except Exception:  # htmldate raises assorted errors on odd markup; a guess is optional
+        return None
+    return iso_utc(found) if found else None
+
+
+def _canonical(tree: lxml.html.HtmlElement, url: str, meta: dict[str, str]) -> str | None:
+    for link in tree.xpath("//link[@href]"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            return urljoin(url, link.get("href").strip())
+    if meta.get("og:url"):
+        return urljoin(url, meta["og:url"])
+    return None
+
+
+def _title(tree: lxml.html.HtmlElement, art: dict[str, Any] | None, meta: dict[str, str]) -> str:
+    for candidate in (
+        meta.get("og:title"),
+        _first_str(art.get("headline")) if art else None,
+        meta.get("twitter:title"),
+    ):
+        if candidate and _clean(candidate):
+            return _clean(candidate)
+    h1 = tree.xpath("//h1")
+    if h1 and _clean(h1[0].text_content()):
+        return _clean(h1[0].text_content())
+    title = tree.xpath("//title")
+    return _clean(title[0].text_content()) if title else ""
+
+
+def _authors(
+    tree: lxml.html.HtmlElement, art: dict[str, Any] | None, meta: dict[str, str]
+) -> list[str]:
+    names = _names(art.get("author")) if art else []
+    if not names:
+        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
+            value = meta.get(key, "")
+            if value and not value.startswith(("http://", "https://")):
+                names = re.split(r"\s*(?:,|\band\b|&)\s*", value)
+                break
+    if not names:
+        for el in tree.xpath("//*[@itemprop='author']"):
+            inner = el.xpath(".//*[@itemprop='name']")
+            names.append((inner[0] if inner else el).text_content())
+    if not names:
+        names = [a.text_content() for a in tree.xpath("//a[@rel='author']")]
+    seen: dict[str, None] = {}
+    for name in names:
+        name = re.sub(r"^by\s+", "", _clean(name), flags=re.I)
+        if name and len(name) < 120:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _section(art: dict[str, Any] | None, meta: dict[str, str]) -> str | None:
+    for value in (
+        meta.get("article:section"),
+        _first_str(art.get("articleSection")) if art else None,
+        meta.get("parsely-section"),
+    ):
+        if value and _clean(value):
+            return _clean(value)
+    return None
+
+
+# --- body text -------------------------------------------------------------------------
+
+
+def _paragraphs_from_xml(xml: str, title: str) -> list[str]:
+    """Flatten trafilatura's XML to paragraphs: p, quote, list items and subheads."""
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True))
+    if root is None:
+        return []
+    main = root.find(".//main")
+    body = main if main is not None else root
+    out: list[str] = []
+
+    def emit(el: etree._Element) -> None:
+        if el.tag in ("p", "quote", "item", "head", "cell"):
+            nested = [c for c in el if c.tag in ("p", "list", "quote")]
+            if nested and el.tag != "p":
+                for c in el:
+                    emit(c)
+                return
+            text = _clean("".join(el.itertext()))
+            if text and not (el.tag == "head" and text == title) and not _teaser(el, text):
+                out.append(text)
+        else:
+            for c in el:
+                emit(c)
+
+    for child in body:
+        emit(child)
+    return out
+
+
+def _teaser(el: etree._Element, text: str) -> bool:
+    """An ad label, or a short paragraph that is a labelled link or nearly all link text."""
+    if _AD_LABEL.match(text):
+        return True
+    if len(text.split()) > MAX_TEASER_WORDS:
+        return False
+    linked = sum(len(_clean("".join(r.itertext()))) for r in el.iter("ref"))
+    if not linked:
+        return False
+    return bool(_TEASER_LABEL.match(text)) or linked >= 0.8 * len(text)
+
+
+def _trafilatura_paragraphs(html: str, url: str, title: str) -> list[str]:
+    import trafilatura
+
+    for recall in (False, True):
+        xml = trafilatura.extract(
+            html,
+            url=url,
+            output_format="xml",
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=True,  # for _teaser; the links are dropped when flattening
+            include_formatting=False,
+            deduplicate=False,
+            favor_recall=recall,
+        )
+        paragraphs = _paragraphs_from_xml(xml, title) if xml else []
+        if sum(len(p) for p in paragraphs) >= MIN_TEXT_CHARS:
+            return paragraphs
+    return []
+
+
+def _skipped(el: lxml.html.HtmlElement) -> bool:
+    for node in el.iterancestors():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in _SKIP_TAGS:
+            return True
+        attrs = " ".join(
+            node.get(a) or "" for a in ("class", "id", "data-testid", "data-component", "role")
+        )
+        if _SKIP_ATTR.search(attrs) or (node.get("class") or "").strip() == "ad":
+            return True
+    return False
+
+
+def _visible_paragraphs(tree: lxml.html.HtmlElement) -> Iterator[str]:
+    """Fallback when trafilatura finds nothing: visible <p> outside boilerplate containers."""
+    for p in tree.iter("p"):
+        if not _skipped(p):
+            text = _clean(p.text_content())
+            if text:
+                yield text
+
+
+def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
+    """Extract metadata and body text from one article page.
+
+    Returns ``title, canonical_url, published_at, modified_at, date_source, authors,
+    section, text``. Raises ValueError with a short reason ("not an HTML page", "no
+    article text") for pages that are not articles; the spider reports those as errors.
+    """
+    text_html = decode_html(html)
+    tree = _parse(text_html)
+    art = _article_node(_jsonld_nodes(tree))
+    meta = _meta_map(tree)
+    title = _title(tree, art, meta)
+    paragraphs = _trafilatura_paragraphs(text_html, url, title)
+    if not paragraphs:
+        paragraphs = list(_visible_paragraphs(tree))
+    text = "\n\n".join(paragraphs)
+    if len(text) < MIN_TEXT_CHARS:
+        raise ValueError("no article text")
+    published, modified, source = _dates(tree, text_html, url, art, meta)
+    return {
+        "title": title or None,
+        "canonical_url": _canonical(tree, url, meta),
+        "published_at": published,
+        "modified_at": modified,
+        "date_source": source,
+        "authors": _authors(tree, art, meta),
+        "section": _section(art, meta),
+        "text": text,
+    }

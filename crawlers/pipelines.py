@@ -1,0 +1,77 @@
+"""Item pipeline: fill content hashes and timestamps, drop duplicates, write JSON lines.
+
+The warehouse keys articles by canonical URL + text hash, so the hash is computed in
+one place for every item; the file is flushed line by line so that a crawl killed
+half-way still leaves every finished item for the loader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawlers.dates import utc_now_iso
+from crawlers.items import ArticleItem, CrawlErrorItem
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def item_record(item: Any) -> dict[str, Any]:
+    """``{"type": "article"|"error", ...fields}``: the line format of the output file."""
+    kind = "error" if isinstance(item, CrawlErrorItem) else "article"
+    fields = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
+    return {"type": kind, **fields}
+
+
+class JsonLinesPipeline:
+    """Completes items and appends them to the ``FOIATRACE_OUT`` file."""
+
+    def __init__(self, out_path: Path, crawler: Crawler) -> None:
+        self.out_path = out_path
+        self.crawler = crawler
+        self.fh: IO[str] | None = None
+        self.seen_keys: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
+        out = crawler.settings.get("FOIATRACE_OUT")
+        if not out:
+            raise NotConfigured("FOIATRACE_OUT is not set")
+        return cls(Path(out), crawler)
+
+    def open_spider(self) -> None:
+        self.out_path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = self.out_path.open("w", encoding="utf-8")
+
+    def close_spider(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        if not adapter.get("fetched_at"):
+            adapter["fetched_at"] = utc_now_iso()
+        stats = self.crawler.stats
+        if isinstance(item, ArticleItem):
+            adapter["text_sha256"] = sha256_text(adapter["text"])
+            key = (adapter["url"], adapter["text_sha256"])
+            if key in self.seen_keys:  # same page reached twice (redirect, explicit URL)
+                raise DropItem(f"duplicate article {adapter['url']}")
+            self.seen_keys.add(key)
+            stats.inc_value("foiatrace/articles")
+        else:
+            stats.inc_value("foiatrace/errors")
+        assert self.fh is not None
+        self.fh.write(json.dumps(item_record(item), ensure_ascii=False) + "\n")
+        self.fh.flush()
+        return item

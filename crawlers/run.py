@@ -1,0 +1,205 @@
+"""Run a crawl in a child process and collect its items as JSON lines.
+
+Twisted's reactor cannot be restarted, and Airflow's ``dags test`` (and any long-lived
+worker) runs many tasks in one process: ``crawl()`` therefore always starts
+``python -m crawlers.run`` and reads back the output file and a small summary. The
+child's log (Scrapy's, at INFO unless ``-q``) is relayed line by line to this
+process's ``crawlers.run`` logger.
+
+    python -m crawlers.run --outlets outlets.toml --out items.jsonl \
+        [--base-url http://127.0.0.1:8000] [--since 2019-01-01] [--seen-file seen.json] [-q]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("crawlers.run")
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+class CrawlError(RuntimeError):
+    """The crawl process failed (bad outlets file, crash); the message has its log tail."""
+
+
+@dataclass
+class CrawlSummary:
+    """What one crawl produced; the items themselves are in ``out_path``."""
+
+    out_path: Path
+    articles: int = 0
+    errors: int = 0
+    discovered: int = 0  # unique article URLs found in sitemaps, feeds and URL lists
+    skipped_seen: int = 0  # not fetched: already seen and unchanged
+    skipped_since: int = 0  # not fetched: dated before ``since``
+    elapsed_s: float = 0.0
+
+
+def _level_of(line: str) -> int:
+    """Relay a child's log line at its own level (Scrapy's format: '... [name] LEVEL: msg')."""
+    for name in ("CRITICAL", "ERROR", "WARNING"):
+        if f"] {name}: " in line:
+            return getattr(logging, name)
+    return logging.INFO
+
+
+def crawl(
+    outlets_file: Path,
+    out_path: Path,
+    base_url: str | None = None,
+    since: date | None = None,
+    seen: dict[str, str | None] | None = None,
+    *,
+    quiet: bool = False,
+    timeout_s: float | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> CrawlSummary:
+    """Crawl the outlets of ``outlets_file`` in a subprocess; one JSON line per item.
+
+    ``seen`` maps canonical URLs already stored to their last known modification time
+    (ISO 8601, or None = unknown, not re-fetched); ``since`` skips sitemap and feed
+    entries dated before that day. Raises CrawlError when the child process fails.
+    """
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="foiatrace-crawl-") as tmp:
+        summary_file = Path(tmp) / "summary.json"
+        cmd = [
+            sys.executable, "-m", "crawlers.run",
+            "--outlets", str(Path(outlets_file).resolve()),
+            "--out", str(out_path.resolve()),
+            "--summary-file", str(summary_file),
+        ]  # fmt: skip
+        if base_url:
+            cmd += ["--base-url", base_url]
+        if since:
+            cmd += ["--since", since.isoformat()]
+        if seen:
+            seen_file = Path(tmp) / "seen.json"
+            seen_file.write_text(json.dumps(seen), encoding="utf-8")
+            cmd += ["--seen-file", str(seen_file)]
+        if quiet:
+            cmd.append("-q")
+        env = dict(os.environ, **(extra_env or {}))
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        tail: collections.deque[str] = collections.deque(maxlen=40)
+        with subprocess.Popen(
+            cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+        ) as proc:  # fmt: skip
+            assert proc.stderr is not None
+            try:
+                for line in proc.stderr:
+                    line = line.rstrip("\n")
+                    tail.append(line)
+                    log.log(_level_of(line), "%s", line)
+                proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise CrawlError(f"crawl of {outlets_file} timed out") from None
+        if proc.returncode != 0 or not summary_file.exists():
+            raise CrawlError(
+                f"crawl of {outlets_file} failed (exit {proc.returncode}):\n" + "\n".join(tail)
+            )
+        data = json.loads(summary_file.read_text(encoding="utf-8"))
+    data["out_path"] = out_path
+    return CrawlSummary(**data)
+
+
+def run_in_process(
+    outlets_file: Path,
+    out_path: Path,
+    base_url: str | None = None,
+    since: date | None = None,
+    seen: dict[str, str | None] | None = None,
+    log_level: str = "INFO",
+) -> CrawlSummary:
+    """Run the spider in this process (once per process: the reactor cannot restart)."""
+    import time
+
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from crawlers import settings as crawl_settings
+    from crawlers.outlets import load_outlets
+    from crawlers.spider import ArticleSpider
+
+    outlets = load_outlets(outlets_file)
+    settings: dict[str, Any] = crawl_settings.as_dict()
+    settings.update(
+        FOIATRACE_OUT=str(out_path), LOG_LEVEL=log_level, USER_AGENT=crawl_settings.user_agent()
+    )
+    started = time.monotonic()
+    process = AsyncCrawlerProcess(settings=settings)
+    crawler = process.create_crawler(ArticleSpider)
+    process.crawl(crawler, outlets=outlets, base_url=base_url, since=since, seen=seen)
+    process.start()
+    stats = crawler.stats
+    assert stats is not None
+    return CrawlSummary(
+        out_path=Path(out_path),
+        articles=int(stats.get_value("foiatrace/articles", 0)),
+        errors=int(stats.get_value("foiatrace/errors", 0)),
+        discovered=int(stats.get_value("foiatrace/discovered", 0)),
+        skipped_seen=int(stats.get_value("foiatrace/skipped_seen", 0)),
+        skipped_since=int(stats.get_value("foiatrace/skipped_since", 0)),
+        elapsed_s=round(time.monotonic() - started, 3),
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m crawlers.run", description="Crawl news outlets into JSON lines."
+    )
+    parser.add_argument("--outlets", type=Path, required=True, help="outlets TOML file")
+    parser.add_argument("--out", type=Path, required=True, help="output JSON lines file")
+    parser.add_argument("--base-url", help="fetch every outlet from this origin instead")
+    parser.add_argument("--since", type=date.fromisoformat, help="skip entries before this date")
+    parser.add_argument("--seen-file", type=Path, help="JSON {canonical url: lastmod|null}")
+    parser.add_argument("--summary-file", type=Path, help="write the summary JSON here")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from crawlers.outlets import OutletsFileError
+
+    seen = None
+    if args.seen_file:
+        seen = json.loads(args.seen_file.read_text(encoding="utf-8"))
+        if not isinstance(seen, dict):
+            print(f"{args.seen_file}: expected a JSON object", file=sys.stderr)
+            return 2
+    try:
+        summary = run_in_process(
+            args.outlets, args.out, args.base_url, args.since, seen,
+            log_level="WARNING" if args.quiet else "INFO",
+        )  # fmt: skip
+    except OutletsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    record = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}
+    text = json.dumps(record)
+    if args.summary_file:
+        args.summary_file.write_text(text, encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

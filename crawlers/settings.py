@@ -1,0 +1,63 @@
+"""Scrapy settings for the article crawl: polite by default, fast on loopback.
+
+Real outlets get robots.txt, AutoThrottle, two requests at a time per outlet and a user
+agent that says who we are and where to complain. A scenario served on 127.0.0.1 is
+our own server: the spider gives loopback outlets a slot without delay (see
+``ArticleSpider.from_crawler``), and an outlet's ``crawl_delay`` always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEFAULT_CONTACT_URL = "https://github.com/foiatrace/foiatrace"
+DEFAULT_USER_AGENT = "foiatrace/0.1 (research crawler; +{contact})"
+
+
+def user_agent() -> str:
+    """``FOIATRACE_USER_AGENT`` verbatim, else ours with ``FOIATRACE_CONTACT_URL``."""
+    explicit = os.environ.get("FOIATRACE_USER_AGENT", "").strip()
+    if explicit:
+        return explicit
+    contact = os.environ.get("FOIATRACE_CONTACT_URL", "").strip() or DEFAULT_CONTACT_URL
+    return DEFAULT_USER_AGENT.format(contact=contact)
+
+
+BOT_NAME = "foiatrace"
+SPIDER_MODULES = ["crawlers.spider"]
+USER_AGENT = user_agent()
+ROBOTSTXT_OBEY = True
+
+# Politeness for remote sites (AutoThrottle adapts between DOWNLOAD_DELAY and MAX_DELAY).
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_DELAY_JITTER = 0.5
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+LOOPBACK_CONCURRENCY = 8  # per outlet slot when the outlet is served from this machine
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control port for a batch job
+HTTPCACHE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {"crawlers.pipelines.JsonLinesPipeline": 500}
+# Where JsonLinesPipeline writes (set per crawl by crawlers.run).
+FOIATRACE_OUT = None
+
+
+def as_dict() -> dict[str, Any]:
+    """The upper-case names of this module, for ``CrawlerProcess(settings=...)``."""
+    return {k: v for k, v in globals().items() if k.isupper()}

@@ -1,0 +1,384 @@
+"""One spider for every outlet: discover articles from sitemaps and feeds, fetch, extract.
+
+Stored URLs are canonical (``https://<domain>/<path>``) whatever origin is fetched:
+with ``base_url`` the canonical origin of every outlet is mapped to that origin (a
+scenario served on 127.0.0.1), so articles keep the identity they have on the web.
+Discovery dates are used twice: ``since`` skips old entries before they are fetched,
+and ``seen`` (URL -> last known modification) skips what the warehouse already has
+unless the sitemap or feed says it changed. Every failure (HTTP error, DNS, timeout,
+robots.txt, a page that is not an article) becomes a ``CrawlErrorItem`` naming the URL,
+and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import ipaddress
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawlers.dates import older_than, parse_datetime, to_iso, utc_now_iso
+from crawlers.extract import extract_article
+from crawlers.feeds import parse_feed
+from crawlers.items import ArticleItem, CrawlErrorItem
+from crawlers.outlets import Outlet
+from crawlers.sitemaps import parse_sitemap, sitemaps_from_robots
+
+MAX_GUNZIP_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Discovery:
+    """What a sitemap or feed said about an article before it was fetched."""
+
+    outlet: str
+    via: str  # "sitemap" | "feed" | "list"
+    published: datetime | None = None
+    modified: datetime | None = None
+    title: str | None = None
+
+    @property
+    def newest(self) -> datetime | None:
+        dates = [d for d in (self.published, self.modified) if d is not None]
+        return max(dates) if dates else None
+
+    def merged(self, other: Discovery) -> Discovery:
+        """Combine what a sitemap and a feed said (they arrive in either order)."""
+        mods = [d for d in (self.modified, other.modified) if d is not None]
+        first = self if self.published is not None or other.published is None else other
+        return Discovery(
+            outlet=self.outlet,
+            via=first.via,
+            published=first.published,
+            modified=max(mods) if mods else None,
+            title=self.title or other.title,
+        )
+
+
+def _bare(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, human reason for a failed request ("HTTP 404", "DNS lookup failed")."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    name = type(exc).__name__
+    text = str(exc).strip()
+    known = (
+        (("DNSLookupError", "CannotResolveHost"), "DNS lookup failed"),
+        (("Timeout", "TimedOut"), "timeout"),
+        (("ConnectionRefused",), "connection refused"),
+        (("ResponseDataLoss", "ConnectionLost", "ConnectionDone"), "connection lost"),
+    )
+    for fragments, reason in known:
+        if any(f in name for f in fragments):
+            return reason
+    if "robots.txt" in text.lower() or "forbidden by robots" in text.lower():
+        return "forbidden by robots.txt"
+    return f"{name}: {text}"[:200] if text else name
+
+
+def _looks_like_html(body: bytes) -> bool:
+    """Sniff for servers that send HTML as text/plain or octet-stream (static hosts)."""
+    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<!--")) or (
+        b"<html" in head and not head.startswith(b"<?xml")
+    )
+
+
+def _gunzip(body: bytes) -> bytes:
+    """Bodies served as .gz files without Content-Encoding arrive still compressed."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
+            return fh.read(MAX_GUNZIP_BYTES)
+    except (OSError, EOFError, zlib.error):
+        return body
+
+
+class ArticleSpider(scrapy.Spider):
+    """Crawl the articles of the given outlets (see the module docstring)."""
+
+    name = "articles"
+
+    def __init__(
+        self,
+        outlets: list[Outlet] | None = None,
+        base_url: str | None = None,
+        since: date | None = None,
+        seen: dict[str, str | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.outlets: list[Outlet] = list(outlets or [])
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.since = since
+        self.seen: dict[str, datetime | None] = {
+            url: parse_datetime(value) for url, value in (seen or {}).items()
+        }
+        self.by_domain = {_bare(o.domain): o for o in self.outlets}
+        self.discovered: dict[str, Discovery] = {}
+        self.scheduled: set[str] = set()
+        self.skipped_seen: set[str] = set()
+        self.skipped_since: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings are still mutable here (they freeze after the spider is created).
+        slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
+        loopback_conc = crawler.settings.getint("LOOPBACK_CONCURRENCY", 8)
+        for outlet in spider.outlets:
+            slot = spider.slot_settings(outlet, loopback_conc)
+            if slot is not None:
+                slots.setdefault(outlet.slug, slot)
+        if spider.base_url and is_loopback(spider.base_url):
+            # requests outside outlet slots (robots.txt) use the host name as their slot
+            host = urlsplit(spider.base_url).hostname or ""
+            slots.setdefault(host, {"delay": 0.0, "concurrency": loopback_conc, "jitter": 0.0})
+        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        return spider
+
+    # --- URL mapping --------------------------------------------------------------------
+
+    def slot_settings(self, outlet: Outlet, loopback_conc: int) -> dict[str, Any] | None:
+        """Per-outlet download slot: its crawl_delay, or no delay when served locally."""
+        if outlet.crawl_delay is not None:
+            return {"delay": outlet.crawl_delay, "concurrency": 1 if outlet.crawl_delay else 2}
+        if is_loopback(self.fetch_url(outlet.origin + "/")):
+            return {"delay": 0.0, "concurrency": loopback_conc, "jitter": 0.0}
+        return None
+
+    def fixed_delay(self, outlet: Outlet) -> bool:
+        """Whether AutoThrottle must leave this outlet's slot delay alone."""
+        return outlet.crawl_delay is not None or is_loopback(self.fetch_url(outlet.origin + "/"))
+
+    def fetch_url(self, canonical: str) -> str:
+        """The URL to request for a canonical one (base_url replaces outlet origins)."""
+        if not self.base_url:
+            return canonical
+        parts = urlsplit(canonical)
+        if _bare(parts.hostname or "") not in self.by_domain:
+            return canonical
+        return self.base_url + urlunsplit(("", "", parts.path or "/", parts.query, ""))
+
+    def canonical_url(self, url: str, outlet: Outlet) -> str:
+        """Canonical form of a discovered or fetched URL (local origins mapped back)."""
+        url = urljoin(outlet.origin + "/", url.strip())
+        parts = urlsplit(url)
+        if self.base_url:
+            base = urlsplit(self.base_url)
+            if parts.netloc == base.netloc and parts.path.startswith(base.path):
+                path = parts.path[len(base.path) :] or "/"
+                return urlunsplit(("https", outlet.domain, path, parts.query, ""))
+        scheme = parts.scheme
+        if _bare(parts.hostname or "") in self.by_domain:
+            scheme = "https"  # an outlet's canonical origin is https://<domain>
+        return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+    def _outlet(self, slug: str) -> Outlet:
+        return next(o for o in self.outlets if o.slug == slug)
+
+    def _meta(self, outlet: Outlet, canonical: str, kind: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "outlet": outlet.slug,
+            "canonical": canonical,
+            "kind": kind,
+            "download_slot": outlet.slug,
+            "autothrottle_dont_adjust_delay": self.fixed_delay(outlet),
+            **extra,
+        }
+
+    # --- discovery ----------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request | CrawlErrorItem]:
+        for outlet in self.outlets:
+            for url in outlet.sitemap_urls():
+                yield self._index_request(outlet, url, "sitemap")
+            for url in outlet.feed_urls():
+                yield self._index_request(outlet, url, "feed")
+            if not (outlet.sitemap_urls() or outlet.feed_urls() or outlet.urls):
+                yield self._index_request(outlet, outlet.absolute("/robots.txt"), "robots")
+            for url in outlet.article_urls():
+                canonical = self.canonical_url(url, outlet)
+                for out in self._consider(outlet, canonical, Discovery(outlet.slug, "list")):
+                    yield out
+
+    def _index_request(self, outlet: Outlet, canonical: str, kind: str) -> scrapy.Request:
+        callback = {"sitemap": self.parse_sitemap, "feed": self.parse_feed}.get(
+            kind, self.parse_robots
+        )
+        return scrapy.Request(
+            self.fetch_url(canonical),
+            callback=callback,
+            errback=self.on_error,
+            meta=self._meta(outlet, canonical, kind),
+            priority=10,  # discover before fetching, so seen/since decide early
+            dont_filter=True,
+        )
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        """Outlets configured without sitemap or feed: use robots.txt's Sitemap lines."""
+        outlet = self._outlet(response.meta["outlet"])
+        text = response.body.decode("utf-8", errors="replace")
+        for url in sitemaps_from_robots(text):
+            yield self._index_request(outlet, self.canonical_url(url, outlet), "sitemap")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:
+        outlet = self._outlet(response.meta["outlet"])
+        try:
+            sitemap = parse_sitemap(response.body)
+        except ValueError as exc:
+            yield self._error(response.meta["canonical"], outlet.slug, f"bad sitemap: {exc}")
+            return
+        for entry in sitemap.entries:
+            canonical = self.canonical_url(entry.loc, outlet)
+            if sitemap.is_index:
+                if self.since and entry.lastmod and older_than(entry.lastmod, self.since):
+                    continue  # the child sitemap has not changed since then
+                yield self._index_request(outlet, canonical, "sitemap")
+                continue
+            found = Discovery(
+                outlet.slug, "sitemap", entry.publication_date, entry.lastmod, entry.title
+            )
+            yield from self._consider(outlet, canonical, found)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:
+        outlet = self._outlet(response.meta["outlet"])
+        try:
+            entries = parse_feed(response.body)
+        except ValueError as exc:
+            yield self._error(response.meta["canonical"], outlet.slug, f"bad feed: {exc}")
+            return
+        for entry in entries:
+            canonical = self.canonical_url(entry.url, outlet)
+            found = Discovery(outlet.slug, "feed", entry.published, entry.updated, entry.title)
+            yield from self._consider(outlet, canonical, found)
+
+    def _consider(
+        self, outlet: Outlet, canonical: str, found: Discovery
+    ) -> Iterator[scrapy.Request]:
+        """Decide whether a discovered article is fetched: allow/deny, since, seen."""
+        if not outlet.wants(canonical):
+            return
+        known = self.discovered.get(canonical)
+        self.discovered[canonical] = found if known is None else known.merged(found)
+        if canonical in self.scheduled:
+            return
+        newest = self.discovered[canonical].newest
+        if self.since and newest is not None and older_than(newest, self.since):
+            self.skipped_since.add(canonical)
+            return
+        if canonical in self.seen:
+            before = self.seen[canonical]
+            if newest is None or before is None or newest <= before:
+                self.skipped_seen.add(canonical)
+                return
+        self.scheduled.add(canonical)
+        yield scrapy.Request(
+            self.fetch_url(canonical),
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta=self._meta(outlet, canonical, "article"),
+        )
+
+    # --- articles -----------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | CrawlErrorItem]:
+        meta = response.meta
+        outlet = self._outlet(meta["outlet"])
+        requested = meta["canonical"]
+        found = self.discovered.get(requested) or Discovery(outlet.slug, "list")
+        body = _gunzip(response.body)
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if ctype and "html" not in ctype and not _looks_like_html(body):
+            yield self._error(requested, outlet.slug, f"not HTML ({ctype.split(';')[0]})")
+            return
+        html: bytes | str = body
+        if isinstance(response, TextResponse) and body is response.body:
+            html = response.text  # decoded with the HTTP charset, when the server sent one
+        try:
+            page = extract_article(html, response.url)
+        except ValueError as exc:
+            yield self._error(requested, outlet.slug, str(exc))
+            return
+        published, source = page["published_at"], page["date_source"]
+        if found.published and source in (None, "htmldate"):
+            published, source = to_iso(found.published), found.via  # explicit beats a guess
+        modified = page["modified_at"] or to_iso(found.modified)
+        yield ArticleItem(
+            url=self._page_canonical(page["canonical_url"], requested, outlet),
+            fetched_url=response.url,
+            outlet=outlet.slug,
+            title=page["title"] or found.title,
+            published_at=published,
+            modified_at=modified,
+            date_source=source,
+            text=page["text"],
+            authors=page["authors"],
+            section=page["section"],
+            html_sha256=hashlib.sha256(response.body).hexdigest(),
+            fetched_at=utc_now_iso(),
+            http_status=response.status,
+        )
+
+    def _page_canonical(self, declared: str | None, requested: str, outlet: Outlet) -> str:
+        """The page's own canonical URL when it stays on the outlet's domain.
+
+        A canonical pointing at another domain (a syndicated copy naming its original)
+        would merge two outlets' articles under one key, so the requested URL is kept.
+        """
+        if not declared:
+            return requested
+        canonical = self.canonical_url(declared, outlet)
+        if _bare(urlsplit(canonical).hostname or "") != _bare(outlet.domain):
+            return requested
+        if urlsplit(canonical).scheme not in ("http", "https"):
+            return requested
+        return canonical
+
+    # --- errors -------------------------------------------------------------------------
+
+    def _error(self, url: str, outlet: str | None, reason: str) -> CrawlErrorItem:
+        self.logger.warning("%s: %s", url, reason)
+        return CrawlErrorItem(url=url, outlet=outlet, reason=reason, fetched_at=utc_now_iso())
+
+    def on_error(self, failure: Failure) -> Iterator[CrawlErrorItem]:
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        reason = failure_reason(failure)
+        if meta.get("kind") not in (None, "article"):
+            reason = f"{meta['kind']}: {reason}"
+        yield self._error(meta.get("canonical", request.url), meta.get("outlet"), reason)
+
+    def closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        stats.set_value("foiatrace/discovered", len(self.discovered))
+        stats.set_value("foiatrace/scheduled", len(self.scheduled))
+        stats.set_value("foiatrace/skipped_seen", len(self.skipped_seen - self.scheduled))
+        stats.set_value("foiatrace/skipped_since", len(self.skipped_since - self.scheduled))

@@ -1,0 +1,96 @@
+"""Offline extraction tests on saved fixture pages (no network, no Scrapy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawlers.extract import extract_article
+
+SITE = Path(__file__).parent / "fixtures" / "crawl" / "site" / "harbor-gazette"
+FERRY = SITE / "2021/03/04/ferry-captain-cited-after-dock-collision.html"
+LOCAL = "http://127.0.0.1:9/harbor-gazette/2021/03/04/ferry-captain-cited-after-dock-collision.html"
+
+
+def test_extract_jsonld_graph_page() -> None:
+    page = extract_article(FERRY.read_bytes(), LOCAL)
+    assert page["title"] == "Ferry captain cited after dock collision"
+    assert page["canonical_url"] == (
+        "https://harborgazette.example/harbor-gazette/2021/03/04/"
+        "ferry-captain-cited-after-dock-collision.html"
+    )
+    assert page["published_at"] == "2021-03-04T23:30:00+00:00"
+    assert page["modified_at"] == "2021-03-05T14:15:00+00:00"
+    assert page["date_source"] == "jsonld"
+    assert page["authors"] == ["Tobias Wrenfield", "Ines Brackwater"]
+    assert page["section"] == "Public Safety"
+    paragraphs = page["text"].split("\n\n")
+    assert paragraphs[0].startswith("PORT ALDER — The captain of the morning ferry")
+    assert (
+        "“We were lucky it happened at low speed,” Harbor Master Odile Penhallow said."
+        in (page["text"])
+    )
+    assert (
+        paragraphs[-1]
+        == "UPDATE: Service resumed Friday morning after inspectors cleared the dock."
+    )
+    for junk in (
+        "Related Stories",
+        "Gull Island residents demand",
+        "Morning Tide",
+        "inbox",
+        "comments",
+        "READ MORE",
+        "Advertisement",
+        "fictional newspaper",
+    ):
+        assert junk not in page["text"], junk
+
+
+def test_extract_meta_only_page_and_relative_canonical() -> None:
+    url = "http://127.0.0.1:9/harbor-gazette/2021/03/10/council-approves-seawall-bond.html"
+    page = extract_article(
+        (SITE / "2021/03/10/council-approves-seawall-bond.html").read_text(encoding="utf-8"), url
+    )
+    assert page["date_source"] == "meta"
+    assert page["published_at"] == "2021-03-10T15:45:00+00:00"
+    assert page["modified_at"] is None
+    assert page["canonical_url"] == url  # root-relative canonical resolved against the page
+    assert page["authors"] == ["Mara Quillfeather"]
+    assert "voted 6-1 on Tuesday night" in page["text"]
+    assert "Most Read" not in page["text"] and "Sign up" not in page["text"]
+
+
+def test_extract_microdata_page() -> None:
+    page = extract_article((SITE / "2021/02/01/lighthouse-museum-reopens.html").read_bytes(), "x")
+    assert page["date_source"] == "microdata"
+    assert page["published_at"] == "2021-02-01T12:00:00+00:00"
+    assert page["authors"] == ["Nell Ashgrove"]
+    assert "keeper’s cottage and lamp room" in page["text"]
+
+
+def test_extract_decodes_declared_charset() -> None:
+    html = (
+        '<html><head><meta charset="windows-1252"><title>T</title></head><body><article>'
+        "<p>The mayor\x92s office said the caf\xe9 on Front Street would reopen next week.</p>"
+        "<p>Owners said repairs to the roof took longer than anyone had planned.</p>"
+        "</article></body></html>"
+    ).encode("latin-1")
+    page = extract_article(html, "x")
+    assert "mayor’s office said the café" in page["text"]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        b"",
+        b"%PDF-1.7 binary",
+        b'{"not": "html"}',
+        b"<html><head><title>Empty</title></head>"
+        b"<body><nav><a href='/'>Home</a></nav></body></html>",
+    ],
+)
+def test_extract_junk_raises_value_error(html: bytes) -> None:
+    with pytest.raises(ValueError):
+        extract_article(html, "x")
