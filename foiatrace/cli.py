@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -123,6 +124,9 @@ def ingest(
     production: Annotated[
         str | None, typer.Option(help="Production name (default: the first path's name).")
     ] = None,
+    timezone: Annotated[
+        str, typer.Option(help="Time zone of the times printed in PDF productions.")
+    ] = "America/New_York",
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Ingest FOIA productions: split them into messages with headers, Bates numbers,
@@ -134,7 +138,13 @@ def ingest(
     if missing:
         raise _fail(f"no such file or folder: {', '.join(missing)}", 2)
     try:
-        stats = pipeline.ingest(_db(), paths, production, progress=not (State.quiet or as_json))
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise _fail(f"--timezone {timezone!r} is not an IANA time zone name", 2) from exc
+    try:
+        stats = pipeline.ingest(
+            _db(), paths, production, timezone=timezone, progress=not (State.quiet or as_json)
+        )
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
     _report("ingest", stats, as_json)

@@ -22,6 +22,7 @@ from warehouse.db import connect
 log = logging.getLogger("foiatrace")
 
 INGEST_BATCH = 500
+DEFAULT_PRINT_TZ = "America/New_York"  # printed productions rarely state their zone
 
 
 def _progress(items: Iterable[Any], total: int | None, label: str, show: bool) -> Iterable[Any]:
@@ -40,9 +41,12 @@ def ingest(
     paths: Sequence[Path | str],
     production: str | None = None,
     *,
+    timezone: str = DEFAULT_PRINT_TZ,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Read FOIA productions (files or folders) into ``emails``; bad files become errors."""
+    """Read FOIA productions (files or folders) into ``emails``; bad files become errors.
+
+    ``timezone``: the zone printed PDF productions show times in (the mailbox owner's)."""
     from foia.ingest import iter_production
     from foia.models import IngestError
 
@@ -62,7 +66,7 @@ def ingest(
     batch = []
     sources: dict[str, tuple[str, str]] = {}
     try:
-        for rec in _progress(iter_production(paths), None, "ingest", progress):
+        for rec in _progress(iter_production(paths, default_tz=timezone), None, "ingest", progress):
             if isinstance(rec, IngestError):
                 stats["errors"] += 1
                 stats["error_list"].append(f"{rec.source_file}: {rec.reason}")

@@ -151,3 +151,10 @@ def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
         app, ["--db", str(tmp_path / "w.duckdb"), "ingest", str(tmp_path / "nope")]
     )
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_unknown_time_zone_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["--db", str(tmp_path / "w.duckdb"), "ingest", str(tmp_path), "--timezone", "Mars/X"]
+    )
+    assert result.exit_code == 2 and "Mars/X" in result.output

@@ -1,0 +1,141 @@
+"""Email messages of FOIA productions: keys, upserts, derived rows (quotes, redactions).
+
+A corrected re-release replaces a message's row and drops what was derived from it, so the
+next match run redoes it; reviewers' verdicts are untouched (they live in ``reviews``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from foia.models import Message
+from warehouse.runs import insert_arrow, now, sha256_text
+
+
+def message_key(production: str, msg: Message, ordinal: int) -> str:
+    """Bates numbers identify a message within a production; Message-ID or content otherwise."""
+    if msg.bates:
+        return f"{production}:{msg.bates}"
+    if msg.message_id:
+        return f"{production}:<{msg.message_id}>"
+    return f"{production}:{msg.source_sha256[:16]}:{ordinal}"
+
+
+_EMAIL_COLUMNS = [
+    "msg_key", "production", "bates", "bates_end", "page_start", "page_end", "message_id",
+    "in_reply_to", "references", "sent_at", "sent_at_raw", "email_from", "from_name",
+    "email_to", "email_cc", "subject", "body", "own_text", "signature", "disclaimer",
+    "withheld", "withheld_exemption", "source_file", "source_sha256", "source_kind",
+    "text_sha256", "record_sha256", "ingested_at",
+]  # fmt: skip
+
+
+def _email_row(production: str, msg: Message, ordinal: int, t: datetime) -> dict[str, Any]:
+    fields = asdict(msg)
+    fields.pop("quoted")
+    fields.pop("redactions")
+    record = json.dumps(
+        {**fields, "quoted": [asdict(q) for q in msg.quoted]}, default=str, sort_keys=True
+    )
+    row = {c: fields.get(c) for c in _EMAIL_COLUMNS}
+    row.update(
+        msg_key=message_key(production, msg, ordinal),
+        production=production,
+        text_sha256=sha256_text(msg.own_text or ""),
+        record_sha256=sha256_text(record),
+        ingested_at=t,
+    )
+    return row
+
+
+def upsert_messages(
+    con: duckdb.DuckDBPyConnection, production: str, messages: Sequence[Message]
+) -> dict[str, int]:
+    """Insert new messages, replace changed ones (a corrected re-release), skip unchanged.
+
+    A replaced message loses its derived rows (segments, matches, disclosures) so the next
+    match run redoes it; reviewers' verdicts live in ``reviews`` and are untouched.
+    """
+    t = now()
+    rows: dict[str, dict[str, Any]] = {}
+    by_key: dict[str, Message] = {}
+    for i, msg in enumerate(messages):
+        row = _email_row(production, msg, i, t)
+        rows[row["msg_key"]] = row  # the last copy of a key in one batch wins
+        by_key[row["msg_key"]] = msg
+    if not rows:
+        return {"new": 0, "changed": 0, "unchanged": 0}
+    existing = dict(
+        con.execute(
+            "SELECT msg_key, record_sha256 FROM emails WHERE msg_key IN (SELECT unnest(?))",
+            [list(rows)],
+        ).fetchall()
+    )
+    new = [k for k in rows if k not in existing]
+    changed = [k for k in rows if k in existing and existing[k] != rows[k]["record_sha256"]]
+    todo = new + changed
+    stats = {"new": len(new), "changed": len(changed), "unchanged": len(rows) - len(todo)}
+    if not todo:
+        return stats
+    con.execute("BEGIN")
+    try:
+        if changed:
+            for table, col in _DERIVED_OF_EMAIL:
+                con.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT unnest(?))", [changed])
+            con.execute("DELETE FROM emails WHERE msg_key IN (SELECT unnest(?))", [changed])
+        insert_arrow(con, "emails", pa.Table.from_pylist([rows[k] for k in todo]))
+        _insert_children(con, {k: by_key[k] for k in todo})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return stats
+
+
+_DERIVED_OF_EMAIL = [
+    ("quoted_blocks", "msg_key"),
+    ("redactions", "msg_key"),
+    ("matched_pairs", "msg_key"),
+    ("disclosures", "msg_key"),
+]
+
+
+def _insert_children(con: duckdb.DuckDBPyConnection, msgs: dict[str, Message]) -> None:
+    quoted = [
+        {
+            "msg_key": k, "idx": i, "style": q.style, "text": q.text,
+            "header_from": q.header_from, "header_sent": q.header_sent,
+            "header_subject": q.header_subject, "start_offset": q.start, "end_offset": q.end,
+        }
+        for k, m in msgs.items()
+        for i, q in enumerate(m.quoted)
+    ]  # fmt: skip
+    reds = [
+        {"msg_key": k, "idx": i, "code": r.code, "start_offset": r.start, "end_offset": r.end}
+        for k, m in msgs.items()
+        for i, r in enumerate(m.redactions)
+    ]
+    con.execute(
+        "DELETE FROM segments WHERE doc_kind = 'email' AND doc_key IN (SELECT unnest(?))",
+        [list(msgs)],
+    )
+    if quoted:
+        insert_arrow(con, "quoted_blocks", pa.Table.from_pylist(quoted))
+    if reds:
+        insert_arrow(con, "redactions", pa.Table.from_pylist(reds))
+
+
+def record_source_file(
+    con: duckdb.DuckDBPyConnection, sha256: str, path: str, production: str, kind: str, size: int
+) -> None:
+    con.execute(
+        "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        [sha256, path, production, kind, size, now()],
+    )
