@@ -421,6 +421,17 @@ def eval_scenario(
         )
 
 
+def _register_evals() -> None:
+    """Evaluations that live in their own modules add their commands to ``eval``."""
+    from foiatrace import eval_extraction, eval_intake
+
+    eval_intake.register(eval_app)
+    eval_extraction.register(eval_app)
+
+
+_register_evals()
+
+
 def run() -> None:  # pragma: no cover - console entry point
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     app()

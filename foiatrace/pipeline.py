@@ -8,161 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from foiatrace.crawl_step import crawl, load_crawl_output
+from foiatrace.ingest_step import DEFAULT_PRINT_TZ, ingest
+from foiatrace.progress import progress_bar
 from warehouse import load
 from warehouse.db import connect
 
 log = logging.getLogger("foiatrace")
 
-INGEST_BATCH = 500
-DEFAULT_PRINT_TZ = "America/New_York"  # printed productions rarely state their zone
-
-
-def _progress(items: Iterable[Any], total: int | None, label: str, show: bool) -> Iterable[Any]:
-    if not show:
-        return items
-    from rich.progress import track
-
-    return track(items, total=total, description=label, transient=True)
-
-
-# -- ingest -----------------------------------------------------------------------------------
-
-
-def ingest(
-    db: Path | str | None,
-    paths: Sequence[Path | str],
-    production: str | None = None,
-    *,
-    timezone: str = DEFAULT_PRINT_TZ,
-    progress: bool = False,
-) -> dict[str, Any]:
-    """Read FOIA productions (files or folders) into ``emails``; bad files become errors.
-
-    ``timezone``: the zone printed PDF productions show times in (the mailbox owner's)."""
-    from foia.ingest import iter_production
-    from foia.models import IngestError
-
-    paths = [Path(p) for p in paths]
-    production = production or (paths[0].resolve().name if paths else "production")
-    con = connect(db)
-    run_id = load.start_run(con, "ingest")
-    stats: dict[str, Any] = {
-        "production": production,
-        "messages": 0,
-        "new": 0,
-        "changed": 0,
-        "unchanged": 0,
-        "errors": 0,
-        "error_list": [],
-    }
-    batch = []
-    sources: dict[str, tuple[str, str]] = {}
-    try:
-        for rec in _progress(iter_production(paths, default_tz=timezone), None, "ingest", progress):
-            if isinstance(rec, IngestError):
-                stats["errors"] += 1
-                stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
-                log.warning("ingest: %s: %s", rec.source_file, rec.reason)
-                load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
-                continue
-            batch.append(rec)
-            sources[rec.source_sha256] = (rec.source_file, rec.source_kind)
-            if len(batch) >= INGEST_BATCH:
-                _flush(con, production, batch, stats)
-        _flush(con, production, batch, stats)
-        for sha, (path, kind) in sources.items():
-            size = Path(path).stat().st_size if Path(path).exists() else None
-            load.record_source_file(con, sha, path, production, kind, size or 0)
-        load.finish_run(con, run_id, stats)
-    except Exception as exc:
-        load.finish_run(con, run_id, {**stats, "exception": repr(exc)}, status="failed")
-        raise
-    finally:
-        con.close()
-    return stats
-
-
-def _flush(con: Any, production: str, batch: list[Any], stats: dict[str, Any]) -> None:
-    if batch:
-        res = load.upsert_messages(con, production, batch)
-        stats["messages"] += len(batch)
-        for k in ("new", "changed", "unchanged"):
-            stats[k] += res[k]
-        batch.clear()
-
-
-# -- crawl ------------------------------------------------------------------------------------
-
-
-def crawl(
-    db: Path | str | None,
-    outlets_file: Path | str,
-    base_url: str | None = None,
-    since: date | None = None,
-    *,
-    staging_dir: Path | None = None,
-) -> dict[str, Any]:
-    """Crawl the outlets (in a Scrapy subprocess), then load what it staged."""
-    from crawlers.run import crawl as run_spider
-
-    con = connect(db)
-    run_id = load.start_run(con, "crawl")
-    try:
-        seen = load.seen_articles(con)
-        with tempfile.TemporaryDirectory(dir=staging_dir) as tmp:
-            out = Path(tmp) / "crawl.jsonl"
-            summary = run_spider(Path(outlets_file), out, base_url=base_url, since=since, seen=seen)
-            stats = load_crawl_output(con, out, run_id)
-        stats.update(
-            discovered=getattr(summary, "discovered", None),
-            skipped_seen=getattr(summary, "skipped_seen", None),
-        )
-        load.finish_run(con, run_id, stats)
-    except Exception as exc:
-        load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
-        raise
-    finally:
-        con.close()
-    return stats
-
-
-def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[str, Any]:
-    """Upsert a crawl's staged JSON lines: articles as versions, failures as errors."""
-    articles: list[dict[str, Any]] = []
-    errors = 0
-    error_list: list[str] = []
-    if path.exists():
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                rec = json.loads(line)
-                kind = rec.pop("type", "article")
-                if kind == "error":
-                    errors += 1
-                    error_list.append(f"{rec.get('url')}: {rec.get('reason')}")
-                    load.record_error(
-                        con,
-                        "crawl",
-                        rec.get("url") or "?",
-                        rec.get("reason") or "",
-                        json.dumps(rec),
-                        run_id,
-                    )
-                else:
-                    articles.append(rec)
-    res = load.upsert_article_versions(con, articles)
-    for e in error_list:
-        log.warning("crawl: %s", e)
-    return {"articles": len(articles), **res, "errors": errors, "error_list": error_list}
+__all__ = ["DEFAULT_PRINT_TZ", "crawl", "export", "ingest", "load_crawl_output", "match"]
 
 
 # -- match ------------------------------------------------------------------------------------
@@ -253,7 +114,7 @@ def match(
             embed,
             window=timedelta(days=window_days),
             skip_pairs=done,
-            progress=lambda it: _progress(it, len(emails), "match", progress),
+            progress=lambda it: progress_bar(it, len(emails), "match", progress),
         )
         _store_disclosures(con, found, weighed, MATCHER_VERSION)
         stats = {
