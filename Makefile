@@ -2,17 +2,19 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# The machine's pip config adds local index folders that may be absent; silence that noise.
 PIP    := $(BIN)/pip --disable-pip-version-check
-QUIET_PIP := 2>&1 | grep -v -e "is ignored: it is neither" -e "does not provide the extra" || true
+# pip's output goes to a log (the machine's pip config warns about absent local index folders);
+# a failed install prints the log and stops.
+LOGGED := > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 
 .PHONY: demo test setup lint clean
 
-$(BIN)/foiatrace: pyproject.toml
+$(BIN)/foiatrace: pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned to the local CPU build: anything else pulls several GB of CUDA wheels
-	$(PIP) install -q torch==2.13.0 $(QUIET_PIP)
-	$(PIP) install -q -e '.[dev]' $(QUIET_PIP)
+	$(PIP) install torch==2.13.0 $(LOGGED)
+	$(PIP) install -e '.[dev]' $(LOGGED)
 	$(PIP) check
 	@test -x $@ && touch $@
 
