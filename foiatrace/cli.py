@@ -231,12 +231,12 @@ def export_evidence(
 ) -> None:
     """Export the evidence table: one row per email message x article x detail, with both
     quotes, shared details, score, lag and the reviewer's verdict."""
-    from matching.score import DEFAULT_THRESHOLD
+    from matching.score import default_threshold
     from warehouse.db import WarehouseError, connect
     from warehouse.export import ExportError
     from warehouse.export import export_evidence as run_export
 
-    threshold = DEFAULT_THRESHOLD if min_score is None else min_score
+    threshold = default_threshold() if min_score is None else min_score
     try:
         con = connect(_db(), read_only=True)
     except WarehouseError as exc:
@@ -380,7 +380,7 @@ def eval_scenario(
     """Serve the scenario's site, ingest, crawl, match, and print pair precision/recall/F1
     (strict and lenient) and detail recall against labels.jsonl."""
     from foiatrace.evaluate import run_scenario
-    from matching.score import DEFAULT_THRESHOLD
+    from matching.score import default_threshold
 
     if source not in ("eml", "pdf"):
         raise _fail("--from must be 'eml' or 'pdf'", 2)
@@ -388,37 +388,60 @@ def eval_scenario(
         directory,
         source,
         workdir=workdir,
-        min_score=DEFAULT_THRESHOLD if min_score is None else min_score,
+        min_score=default_threshold() if min_score is None else min_score,
         progress=not (State.quiet or as_json),
     )
     if as_json:
         out.print_json(json.dumps(res.as_dict(), default=str))
         return
-    table = Table(
-        "measure",
-        "precision",
-        "recall",
-        "F1",
-        "tp/pred/expected",
-        title=f"{directory} from {source} (threshold {res.threshold})",
-    )
-    for name, prf in (("pairs, strict (bates)", res.strict), ("pairs, lenient", res.lenient)):
-        table.add_row(
-            name,
-            f"{prf.precision:.3f}",
-            f"{prf.recall:.3f}",
-            f"{prf.f1:.3f}",
-            f"{prf.tp}/{prf.predicted}/{prf.expected}",
-        )
-    table.add_row(
-        "details", "", f"{res.detail_recall:.3f}", "", f"{res.details_found}/{res.details_total}"
-    )
-    out.print(table)
+    out.print(scenario_table(res, f"{directory} from {source}"))
     if res.lookalikes_reported:
         out.print(
-            "look-alikes reported (hard_negatives.jsonl): "
+            "look-alikes reported by foiatrace (hard_negatives.jsonl): "
             + ", ".join(f"{k} {v}" for k, v in res.lookalikes_reported.items())
         )
+
+
+def scenario_table(res: Any, title: str) -> Table:
+    """foiatrace and each baseline: strict and lenient pair P/R/F1, detail recall."""
+    table = Table(
+        "method", "pairs", "precision", "recall", "F1", "tp/pred/exp", "details", title=title
+    )
+    methods = [("foiatrace", res), *((f"baseline: {k}", v) for k, v in res.baselines.items())]
+    for name, r in methods:
+        for kind, prf in (("strict", r.strict), ("lenient", r.lenient)):
+            table.add_row(
+                f"{name} (t={r.threshold:g})" if kind == "strict" else "",
+                kind, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}",
+                f"{prf.tp}/{prf.predicted}/{prf.expected}",
+                f"{r.detail_recall:.3f} ({r.details_found}/{r.details_total})"
+                if kind == "strict" else "",
+            )  # fmt: skip
+        table.add_section()
+    return table
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Labelled scenario folders (shared format).", exists=True),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the model (default: the shipped weights.json)."),
+    ] = None,
+    source: Annotated[str, typer.Option("--from", help="'eml' or 'pdf'.")] = "eml",
+) -> None:
+    """Fit the matcher's pair model on labelled scenarios; report leave-one-scenario-out
+    precision/recall/F1 and write the weights and threshold."""
+    from foiatrace.calibrate import calibrate
+    from matching.score import WEIGHTS_FILE
+
+    output = output or WEIGHTS_FILE
+    report = calibrate(list(scenarios), output, source)
+    out.print_json(json.dumps(report))
+    out.print(f"model written to {output}")
 
 
 def _register_evals() -> None:

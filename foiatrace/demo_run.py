@@ -88,7 +88,7 @@ def run_demo(
 
 
 def evidence_rows(db: Path, min_score: float | None = None) -> list[dict[str, Any]]:
-    from matching.score import DEFAULT_THRESHOLD
+    from matching.score import default_threshold
     from warehouse.db import connect
 
     con = connect(db, read_only=True)
@@ -96,7 +96,7 @@ def evidence_rows(db: Path, min_score: float | None = None) -> list[dict[str, An
         cur = con.execute(
             "SELECT * FROM evidence WHERE score >= ? ORDER BY email_sent_at, article_url, "
             "detail_type",
-            [DEFAULT_THRESHOLD if min_score is None else min_score],
+            [default_threshold() if min_score is None else min_score],
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from crawlers.serve import serve_site
 from foiatrace import pipeline
-from matching.score import DEFAULT_THRESHOLD
+from matching.score import default_threshold
 from warehouse.db import connect
 
 _WORDS = re.compile(r"\w+")
@@ -53,6 +53,7 @@ class ScenarioResult:
     details_total: int
     lookalikes_reported: dict[str, str] = field(default_factory=dict)  # reason -> "k/n"
     steps: dict[str, Any] = field(default_factory=dict)
+    baselines: dict[str, ScenarioResult] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,31 +73,44 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def build_warehouse(
+    scenario: Path, source: str, db: Path, *, progress: bool = False
+) -> dict[str, Any]:
+    """Ingest (EML or printed PDF), crawl the served site, match: a scenario's warehouse."""
+    if source not in ("eml", "pdf"):
+        raise ValueError("source must be 'eml' or 'pdf'")
+    production = (scenario / "emails") if source == "eml" else (scenario / "production")
+    if db.exists():
+        db.unlink()
+    steps: dict[str, Any] = {}
+    with serve_site(scenario / "site") as base_url:
+        steps["ingest"] = pipeline.ingest(db, [production], "scenario", progress=progress)
+        steps["crawl"] = pipeline.crawl(db, scenario / "outlets.toml", base_url=base_url)
+    steps["match"] = pipeline.match(db, progress=progress)
+    for step in steps.values():
+        step.pop("error_list", None)
+    return steps
+
+
 def run_scenario(
     scenario: Path | str,
     source: str = "eml",
     *,
     workdir: Path | str | None = None,
-    min_score: float = DEFAULT_THRESHOLD,
+    min_score: float | None = None,
     progress: bool = False,
+    baselines: bool = True,
 ) -> ScenarioResult:
-    """Whole pipeline on a scenario directory in the shared format; scored."""
+    """Whole pipeline on a scenario directory in the shared format; scored, with the simple
+    baselines scored on the same warehouse."""
     scenario = Path(scenario)
-    if source not in ("eml", "pdf"):
-        raise ValueError("source must be 'eml' or 'pdf'")
-    production = (scenario / "emails") if source == "eml" else (scenario / "production")
+    min_score = default_threshold() if min_score is None else min_score
     with tempfile.TemporaryDirectory(prefix="foiatrace-eval-") as tmp:
         work = Path(workdir) if workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         db = work / f"eval-{source}.duckdb"
-        if db.exists():
-            db.unlink()
-        steps: dict[str, Any] = {}
-        with serve_site(scenario / "site") as base_url:
-            steps["ingest"] = pipeline.ingest(db, [production], "scenario", progress=progress)
-            steps["crawl"] = pipeline.crawl(db, scenario / "outlets.toml", base_url=base_url)
-        steps["match"] = pipeline.match(db, progress=progress)
-        con = connect(db, read_only=True)
+        steps = build_warehouse(scenario, source, db, progress=progress)
+        con = connect(db)
         try:
             rows = con.execute(
                 "SELECT bates, article_url, detail_type, email_quote, article_quote FROM evidence "
@@ -106,11 +120,43 @@ def run_scenario(
             bodies = dict(
                 con.execute("SELECT bates, body FROM emails WHERE bates IS NOT NULL").fetchall()
             )
+            baseline_rows = _baseline_rows(con, scenario) if baselines else {}
         finally:
             con.close()
-    for step in steps.values():
-        step.pop("error_list", None)
-    return score_scenario(scenario, source, rows, bodies, min_score, steps)
+    result = score_scenario(scenario, source, rows, bodies, min_score, steps)
+    for method, (threshold, b_rows) in baseline_rows.items():
+        result.baselines[method] = score_scenario(scenario, source, b_rows, bodies, threshold)
+    return result
+
+
+def _baseline_rows(
+    con: Any, scenario: Path
+) -> dict[str, tuple[float, list[tuple[str, str, str, str, str]]]]:
+    """Each baseline's rows at its best threshold on this scenario (strict pair F1)."""
+    from matching import baselines
+    from matching.embed import MODEL_NAME
+
+    emails = pipeline.load_email_docs(con)
+    articles = pipeline.load_article_docs(con)
+    bates = dict(con.execute("SELECT msg_key, bates FROM emails").fetchall())
+    truth = {(lab["bates"], lab["article"]) for lab in _read_jsonl(scenario / "labels.jsonl")}
+    scores = baselines.pair_scores(emails, articles, pipeline._embedder(con, MODEL_NAME, False))
+    out = {}
+    for method, by_pair in scores.items():
+
+        def is_true(key: tuple[str, str]) -> bool:
+            return (bates.get(key[0]), _path(key[1])) in truth
+
+        t = baselines.best_threshold(by_pair, is_true, len(truth))
+        out[method] = (
+            round(t, 4),
+            [
+                (bates.get(m) or "", url, "other", eq, aq)
+                for (m, url), (sc, eq, aq) in by_pair.items()
+                if sc >= t
+            ],
+        )
+    return out
 
 
 def score_scenario(

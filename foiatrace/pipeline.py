@@ -73,34 +73,14 @@ def match(
 ) -> dict[str, Any]:
     """Match every (message, article version) pair not yet weighed by this matcher version."""
     from matching.embed import MODEL_NAME
-    from matching.match import ArticleDoc, EmailDoc
     from matching.match import match as run_match
     from matching.score import MATCHER_VERSION
 
     con = connect(db)
     run_id = load.start_run(con, "match")
     try:
-        emails = [
-            EmailDoc(key, sent_at, text or "", {a for a in addrs if a})
-            for key, sent_at, text, addrs in con.execute(
-                """
-                SELECT e.msg_key, e.sent_at, e.own_text,
-                       list_concat([e.email_from], e.email_to, e.email_cc,
-                           coalesce((SELECT list(q.header_from) FROM quoted_blocks q
-                                     WHERE q.msg_key = e.msg_key), []))
-                FROM emails e
-                WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_text) > 0
-                ORDER BY e.sent_at, e.msg_key
-                """
-            ).fetchall()
-        ]
-        articles = [
-            ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "")
-            for url, sha, outlet, pub, mod, text in con.execute(
-                "SELECT url, text_sha256, outlet, published_at, modified_at, text FROM articles "
-                "ORDER BY url"
-            ).fetchall()
-        ]
+        emails = load_email_docs(con)
+        articles = load_article_docs(con)
         done = set(
             con.execute(
                 "SELECT msg_key, article_key FROM matched_pairs WHERE matcher_version = ?",
@@ -108,23 +88,24 @@ def match(
             ).fetchall()
         )
         embed = _embedder(con, MODEL_NAME, progress)
-        found, weighed = run_match(
+        result = run_match(
             emails,
             articles,
             embed,
             window=timedelta(days=window_days),
             skip_pairs=done,
-            progress=lambda it: progress_bar(it, len(emails), "match", progress),
+            participants=load_participants(con),
+            progress=lambda it: progress_bar(it, len(it), "match", progress),
         )
-        _store_disclosures(con, found, weighed, MATCHER_VERSION)
+        _store_disclosures(con, result.disclosures, result.weighed, MATCHER_VERSION)
         stats = {
             "emails": len(emails),
             "articles": len(articles),
-            "pairs_weighed": len(weighed),
+            "pairs_weighed": len(result.weighed),
             "pairs_skipped": len(done),
-            "disclosures": len(found),
-            "embeddings_computed": embed.stats["computed"],
-        }  # type: ignore[attr-defined]
+            "disclosures": len(result.disclosures),
+            "embeddings_computed": embed.stats["computed"],  # type: ignore[attr-defined]
+        }
         load.finish_run(con, run_id, stats)
     except Exception as exc:
         load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
@@ -134,7 +115,54 @@ def match(
     return stats
 
 
-_DISCLOSURE_KEY = ("msg_key", "article_url", "detail_type")
+def load_article_docs(con: Any) -> list[Any]:
+    """The newest version of every article, keyed url#text_sha256."""
+    from matching.match import ArticleDoc
+
+    return [
+        ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "")
+        for url, sha, outlet, pub, mod, text in con.execute(
+            "SELECT url, text_sha256, outlet, published_at, modified_at, text FROM articles "
+            "ORDER BY url"
+        ).fetchall()
+    ]
+
+
+def load_participants(con: Any) -> list[str]:
+    """Display names of the production's senders (and quoted senders without an address)."""
+    rows = con.execute(
+        "SELECT DISTINCT from_name FROM emails WHERE from_name IS NOT NULL UNION "
+        "SELECT DISTINCT header_from FROM quoted_blocks WHERE header_from NOT LIKE '%@%'"
+    ).fetchall()
+    return [r[0] for r in rows if r[0]]
+
+
+def load_email_docs(con: Any) -> list[Any]:
+    """Messages that can be matched, with who sent them to whom and their thread's text."""
+    from matching.match import EmailDoc
+
+    rows = con.execute(
+        """
+        SELECT e.msg_key, e.sent_at, e.own_text, e.email_from, e.email_to, e.email_cc,
+               coalesce((SELECT list(q.header_from) FROM quoted_blocks q
+                         WHERE q.msg_key = e.msg_key), []),
+               concat_ws('\n\n', e.subject, e.own_text,
+                         (SELECT string_agg(q.text, '\n\n' ORDER BY q.idx) FROM quoted_blocks q
+                          WHERE q.msg_key = e.msg_key))
+        FROM emails e
+        WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_text) > 0
+        ORDER BY e.sent_at, e.msg_key
+        """
+    ).fetchall()
+    docs = []
+    for key, sent_at, text, sender, to, cc, quoted_from, context in rows:
+        recipients = {a for a in [*(to or []), *(cc or [])] if a}
+        thread = {a for a in [sender, *recipients, *(quoted_from or [])] if a}
+        docs.append(EmailDoc(key, sent_at, text or "", sender, recipients, thread, context))
+    return docs
+
+
+_DISCLOSURE_KEY = ("msg_key", "article_url", "detail_key")
 
 
 def _store_disclosures(
@@ -148,7 +176,7 @@ def _store_disclosures(
         if found:
             best: dict[tuple[str, str, str], Any] = {}
             for d in found:
-                k = (d.msg_key, d.article_url, d.detail_type)
+                k = (d.msg_key, d.article_url, d.detail_key)
                 if k not in best or d.score > best[k].score:
                     best[k] = d
             rows = [
@@ -156,6 +184,7 @@ def _store_disclosures(
                     "msg_key": d.msg_key,
                     "article_url": d.article_url,
                     "detail_type": d.detail_type,
+                    "detail_key": d.detail_key,
                     "article_key": d.article_key,
                     "email_quote": d.email_quote,
                     "article_quote": d.article_quote,
@@ -204,10 +233,10 @@ def export(
     min_score: float | None = None,
 ) -> dict[str, Any]:
     """Write ``evidence-<stamp>.<fmt>`` files; a re-run for the same stamp overwrites them."""
-    from matching.score import DEFAULT_THRESHOLD
+    from matching.score import default_threshold
     from warehouse.export import export_evidence
 
-    threshold = DEFAULT_THRESHOLD if min_score is None else min_score
+    threshold = default_threshold() if min_score is None else min_score
     con = connect(db, read_only=True)
     try:
         written = {}

@@ -40,6 +40,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         _rx(
             r"\bB-?1\s*/\s*B-?2\b|\bB-?[12]\b(?=\s+(?:non-?immigrant\s+)?(?:visa|visitor|status))"
             r"|\b(?:tourist|visitor(?:'s)?|travel)\s+visa|business or pleasure|visa waiver"
+            r"|\bas an? (?:tourist|visitor)\b|\bon an? (?:tourist|visitor)\b"
         ),
     ),
     ("immigration_status", "visa-f", _rx(r"\bF-?1\b(?=\s+(?:student\s+)?visa)|\bstudent visa")),
@@ -57,7 +58,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "immigration_status",
         "overstay",
         _rx(
-            r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed"
+            r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed|never left|did not (?:leave|depart)"
+            r"|failed to (?:leave|depart)"
             r"|(?:remained|stayed|stayed on|lived)\b[^.;]{0,60}\b(?:after|beyond|past)\b[^.;]{0,40}"
             r"\b(?:visa|status|authorized|admission|permit)"
             r"|(?:visa|authorized (?:period of )?stay|status|admission)\b[^.;]{0,30}"
@@ -99,6 +101,14 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     # citizenship
     (
         "citizenship",
+        "united states",
+        _rx(
+            r"(?:\bU\.\s?S\.|\bUS\b|\bAmerican|United States)[- ](?:born )?citizen"
+            r"|citizen of the United States"
+        ),
+    ),
+    (
+        "citizenship",
         "noncitizen",
         _rx(
             r"\bnon-?citizen|not an? (?:U\.?S\.? )?citizen"
@@ -114,6 +124,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|(?:prior |previous )?(?:arrests?|convictions?|record))"
             r"|(?:has|had) (?:never|not) been (?:arrested|convicted|charged)"
             r"|(?:clean|spotless) (?:criminal )?record"
+            r"|\b(?:neither|none)\b[^.;]{0,50}\b(?:had|has|have)\b[^.;]{0,15}\b(?:prior |previous |"
+            r"earlier )?(?:arrests?|convictions?|criminal|record)"
+            r"|not aware of any\b[^.;]{0,20}\b(?:arrests?|convictions?|criminal|record|history)"
+            r"|nothing prior|no record of (?:any )?(?:prior |previous )?(?:arrests?|convictions?)"
         ),
     ),
     (
@@ -177,6 +191,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
             r"\b(?:hold|keep|detain)"
             r"|(?:turned|handed) over to (?:ICE|federal|immigration)"
+            r"|(?:hand|turn) (?:him|her|them) over|notif(?:y|ied) (?:ICE|immigration|federal)"
+            r"[^.;]{0,40}\brelease"
         ),
     ),
     (
@@ -205,7 +221,19 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|immigration judge"
         ),
     ),
-    ("enforcement_action", "release", _rx(r"\breleased\b|\brelease\b|\bbond\b")),
+    (
+        "enforcement_action",
+        "release",
+        _rx(r"\breleased\b|\brelease\b|\bbond\b|\blet (?:him |her |them )?go\b|\bfreed\b"),
+    ),
+    (
+        "enforcement_action",
+        "voluntary-departure",
+        _rx(
+            r"voluntary departure|voluntarily (?:depart|leave|left|return)"
+            r"|(?:leave|depart)\b[^.;]{0,40}\bvoluntarily"
+        ),
+    ),
     (
         "enforcement_action",
         "supervision",
@@ -230,7 +258,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "alias",
         _rx(
             r"\balias(?:es)?\b|also known as|\ba\.?k\.?a\.?\b"
-            r"|other names?|used the names?"
+            r"|other names?|used the names?|(?:second|another|different|false) name"
+            r"|under (?:the )?names?\b"
         ),
     ),
 ]
@@ -262,6 +291,7 @@ _MONTH_YEAR = re.compile(
     r"\s+((?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"(?<![\d/-])((?:19[5-9]|20[0-3])\d)(?![\d/-])")
 _SEASON_YEAR = re.compile(
     r"\b(spring|summer|fall|autumn|winter)\s+(?:of\s+)?((?:19|20)\d{2})\b", re.IGNORECASE
 )
@@ -314,6 +344,8 @@ _NOT_NAMES = {
     "could", "would", "will", "not", "all", "one", "two", "street", "road", "avenue", "high",
     "school", "university", "center", "north", "south", "east", "west", "update", "related",
     "read", "more", "see", "ice", "dhs", "ero", "uscis", "cbp", "removal", "operations",
+    "public", "affairs", "press", "media", "relations", "communications", "spokesperson",
+    "inquiry", "inquiries", "newsroom", "release", "statement", "team", "desk", "editor",
 }  # fmt: skip
 
 
@@ -329,6 +361,7 @@ def _date_keys(text: str) -> list[Detail]:
         if 1 <= m <= 12:
             out.append(Detail("date", f"date:{y:04d}-{m:02d}", src))
             out.append(Detail("date", f"season:{y:04d}-{_MONTH_SEASON[m]}", src))
+            out.append(Detail("date", f"year:{y:04d}", src))
 
     for m in _NUM_DATE.finditer(text):
         month(_year(m.group(3)), int(m.group(1)), m.group(0))
@@ -336,6 +369,8 @@ def _date_keys(text: str) -> list[Detail]:
         month(int(m.group(1)), int(m.group(2)), m.group(0))
     for m in _MONTH_YEAR.finditer(text):
         month(int(m.group(2)), _MONTHS[m.group(1).lower().rstrip(".")], m.group(0))
+    for m in _YEAR.finditer(text):
+        out.append(Detail("date", f"year:{m.group(1)}", m.group(0)))
     for m in _SEASON_YEAR.finditer(text):
         season = "fall" if m.group(1).lower() == "autumn" else m.group(1).lower()
         out.append(Detail("date", f"season:{int(m.group(2)):04d}-{season}", m.group(0)))
@@ -355,8 +390,10 @@ def extract(text: str) -> list[Detail]:
             found.append(Detail("citizenship", f"citizenship:{country}", m.group(0)))
     for m in _COUNTRY_RX.finditer(text):
         window = text[max(0, m.start() - 40) : m.end() + 25]
+        country = COUNTRIES[m.group(1).lower()]
+        if country == "united states" and "citizen" not in window.lower():
+            continue  # "came to the United States from X" says nothing of US citizenship
         if _CITIZEN_CTX.search(window):
-            country = COUNTRIES[m.group(1).lower()]
             found.append(Detail("citizenship", f"citizenship:{country}", m.group(0)))
     for m in _AGE.finditer(text):
         age = next(g for g in m.groups() if g)

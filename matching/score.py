@@ -1,21 +1,37 @@
-"""Score one (email sentence, article sentence) pair from features a reviewer can check.
+"""Turn a (message, article) pair's features into a calibrated 0-1 score.
 
-A first, hand-set logistic score: shared concrete details weighted by rarity dominate,
-embedding cosine and word overlap support, a reporter on the article's outlet's domain in
-the thread adds. Every input is stored with the match, so the score can be recomputed.
+A logistic model over a handful of features a reviewer can check (``PAIR_FEATURES``), fit
+on labelled scenarios by ``python -m matching.train`` and shipped as ``weights.json`` with
+the threshold chosen on that data. Every score can be recomputed from the stored features.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from matching.details import DETAIL_TYPES, Detail
+MATCHER_VERSION = "0.2"
+KEEP_FLOOR = 0.05  # pairs scoring below this are not stored at all
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
-MATCHER_VERSION = "0.1-skeleton"
-DEFAULT_THRESHOLD = 0.5  # shipped default for `export evidence` without --min-score
-KEEP_FLOOR = 0.2  # pairs below this are not stored at all
+PAIR_FEATURES = (
+    "n_details",  # distinct concrete details shared (typed: citizenship, status, ...)
+    "detail_idf",  # their summed rarity in the article corpus
+    "best_cosine",  # embedding cosine of the best detail-sharing sentence pair
+    "max_cosine",  # best cosine of any sentence pair weighed
+    "support_idf",  # rarity of shared dates and names inside those sentence pairs
+    "anchor_idf",  # rare names/ages shared by the whole thread and the article: same person
+    "name_conflict",  # both name rare people, none in common: likely a different person
+    "to_outlet",  # the message was sent to the article's outlet
+    "to_internal",  # the message stayed inside the agency
+    "thread_link",  # someone on the thread writes from the outlet's domain
+    "public_before",  # share of the details already printed about the person before the email
+    "lag_days",  # days from the email to the article (or its update)
+)
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -23,27 +39,8 @@ _STOP = frozenset(
     "had he she it they his her their its this that these those who whom which what when where "
     "said says told would could will can may also not no there than then into about after "
     "before over under more most some any all one two just very our your you we i me my us".split()
-)  # fmt: skip
-
-
-@dataclass
-class PairFeatures:
-    cosine: float
-    shared: list[str] = field(default_factory=list)  # shared detail keys
-    detail_weight: float = 0.0  # idf of shared typed details
-    support_weight: float = 0.0  # idf of shared dates and names
-    jaccard: float = 0.0
-    reporter_link: bool = False
-    lag_hours: float = 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "cosine": round(self.cosine, 4), "shared": self.shared,
-            "detail_weight": round(self.detail_weight, 3),
-            "support_weight": round(self.support_weight, 3),
-            "jaccard": round(self.jaccard, 3), "reporter_link": self.reporter_link,
-            "lag_hours": round(self.lag_hours, 1),
-        }  # fmt: skip
+)
+IDF_PRIOR_DOCS = 20  # a small corpus says little about rarity: assume at least this many pages
 
 
 def content_words(text: str) -> set[str]:
@@ -54,57 +51,59 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-IDF_PRIOR_DOCS = 20  # a small corpus says little about rarity: assume at least this many pages
-
-
 def idf(df: int, n_docs: int) -> float:
     """Rare details are strong evidence; one in every article is next to none."""
     n = max(n_docs, IDF_PRIOR_DOCS)
     return max(math.log((n + 1) / (df + 0.5)), 0.0)
 
 
-def features(
-    cosine: float,
-    e_details: list[Detail],
-    a_details: list[Detail],
-    e_words: set[str],
-    a_words: set[str],
-    doc_freq: dict[str, int],
-    n_docs: int,
-    reporter_link: bool,
-    lag_hours: float,
-) -> PairFeatures:
-    a_keys = {d.key for d in a_details}
-    shared = [d for d in e_details if d.key in a_keys]
-    typed = [d for d in shared if d.type in DETAIL_TYPES]
-    support = [d for d in shared if d.type not in DETAIL_TYPES]
-    return PairFeatures(
-        cosine=cosine,
-        shared=[d.key for d in shared],
-        detail_weight=sum(idf(doc_freq.get(d.key, 0), n_docs) for d in typed),
-        support_weight=sum(idf(doc_freq.get(d.key, 0), n_docs) for d in support),
-        jaccard=jaccard(e_words, a_words),
-        reporter_link=reporter_link,
-        lag_hours=lag_hours,
-    )
+@dataclass
+class ScoreModel:
+    """Logistic regression on standardized features."""
+
+    weights: dict[str, float]
+    intercept: float
+    mean: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
+    threshold: float = 0.5
+    trained_on: list[str] = field(default_factory=list)
+    report: dict[str, object] = field(default_factory=dict)
+
+    def predict(self, features: dict[str, float]) -> float:
+        z = self.intercept
+        for name, w in self.weights.items():
+            x = features.get(name, 0.0)
+            z += w * (x - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
+        z = max(min(z, 40.0), -40.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_file(cls, path: Path) -> ScoreModel:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def score(f: PairFeatures) -> float:
-    """Probability-like 0-1. A disclosure is a concrete detail: without a shared typed detail
-    (only topic, wording or boilerplate in common) a pair cannot pass the threshold."""
-    z = (
-        -5.0
-        + 3.0 * f.cosine
-        + 0.9 * min(f.detail_weight, 6.0)
-        + 0.35 * min(f.support_weight, 6.0)
-        + 3.0 * f.jaccard
-        + (0.8 if f.reporter_link else 0.0)
-    )
-    if f.detail_weight == 0.0:
-        z -= 6.0
-    return 1.0 / (1.0 + math.exp(-z))
+# Before any training: shared rare details decide, the outlet link and same person help.
+HAND_SET = ScoreModel(
+    weights={
+        "n_details": 1.0, "detail_idf": 0.8, "best_cosine": 0.6, "anchor_idf": 0.6,
+        "name_conflict": -0.8, "to_outlet": 0.8, "to_internal": -0.8, "public_before": -1.0,
+    },
+    intercept=-1.0,
+    mean={"n_details": 2.0, "detail_idf": 5.0, "best_cosine": 0.5, "anchor_idf": 2.0},
+    scale={"n_details": 1.5, "detail_idf": 4.0, "best_cosine": 0.2, "anchor_idf": 3.0},
+)  # fmt: skip
 
 
-def detail_types(shared: list[str]) -> list[str]:
-    types = sorted({k.split(":", 1)[0] for k in shared} & set(DETAIL_TYPES))
-    return types or ["other"]
+@lru_cache(maxsize=1)
+def load_model(path: Path | None = None) -> ScoreModel:
+    """The shipped model (``weights.json``), or the hand-set one before any training."""
+    path = path or WEIGHTS_FILE
+    return ScoreModel.from_file(path) if path.exists() else HAND_SET
+
+
+def default_threshold() -> float:
+    """The shipped threshold: `export evidence` without --min-score uses it."""
+    return load_model().threshold

@@ -10,6 +10,7 @@ import pytest
 from matching.details import extract
 from matching.embed import encode
 from matching.match import ArticleDoc, EmailDoc, candidates, effective_time, match, reporter_link
+from matching.parties import agency_domains, recipient_class, sender_role
 from matching.segment import segment
 
 T0 = datetime(2019, 3, 1, 15, 0, tzinfo=UTC)
@@ -86,6 +87,22 @@ def test_reporter_link_by_domain() -> None:
     assert not reporter_link({"jdoe@other.example"}, "news.example")
 
 
+def test_agency_and_outside_senders() -> None:
+    thread = [
+        ("kim@tribune.example", {"a@hq.agency.gov"}),
+        ("a@hq.agency.gov", {"b@ice.agency.gov"}),
+        ("b@ice.agency.gov", {"a@hq.agency.gov"}),
+        ("a@hq.agency.gov", {"kim@tribune.example"}),
+    ]
+    agency = agency_domains(thread, {"tribune.example"})
+    assert agency == {"agency.gov"}
+    assert sender_role("kim@tribune.example", agency, {"tribune.example"}) == "external"
+    assert sender_role("x@uscis.agency.gov", agency, {"tribune.example"}) == "agency"
+    assert sender_role("Brandt, Tyler", agency, {"tribune.example"}) == "unknown"
+    assert recipient_class({"kim@tribune.example"}, agency, "tribune.example") == "outlet"
+    assert recipient_class({"b@ice.agency.gov"}, agency, "tribune.example") == "internal"
+
+
 def test_embeddings_are_real_and_normalized() -> None:
     v = encode(
         [
@@ -99,13 +116,38 @@ def test_embeddings_are_real_and_normalized() -> None:
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
 
 
-def test_match_finds_the_disclosure_not_the_boilerplate() -> None:
-    email = EmailDoc(
+REPLY = (
+    "Paulo Restrepo is a citizen of Colombia. He overstayed a B1/B2 visa that expired "
+    "4/9/2017. As a matter of policy, ICE does not comment on pending litigation."
+)
+PRINTED = (
+    "Restrepo, a Colombian national, stayed after his tourist visa ran out in April 2017, "
+    "federal officials said.\n\nThe school board meets Tuesday."
+)
+
+
+def _docs() -> tuple[list[EmailDoc], ArticleDoc, ArticleDoc]:
+    question = EmailDoc(
+        "q1",
+        T0 - timedelta(hours=3),
+        "Is Restrepo a citizen of Colombia?",
+        "kim@tribune.example",
+        {"press@ice.agency.gov"},
+    )
+    forward = EmailDoc(
+        "f1",
+        T0 - timedelta(hours=2),
+        "Can you check this one? Thanks.",
+        "press@ice.agency.gov",
+        {"ero@ice.agency.gov"},
+    )
+    reply = EmailDoc(
         "m1",
         T0,
-        "Paulo Restrepo is a citizen of Colombia. He overstayed a B1/B2 visa that expired "
-        "4/9/2017. As a matter of policy, ICE does not comment on pending litigation.",
-        {"press@ice.example", "kim@tribune.example"},
+        REPLY,
+        "press@ice.agency.gov",
+        {"kim@tribune.example"},
+        {"press@ice.agency.gov", "kim@tribune.example"},
     )
     printed = ArticleDoc(
         "https://tribune.example/x#1",
@@ -113,8 +155,7 @@ def test_match_finds_the_disclosure_not_the_boilerplate() -> None:
         "tribune",
         T0 + timedelta(days=2),
         None,
-        "Restrepo, a Colombian national, stayed after his tourist visa ran out in April 2017, "
-        "federal officials said.\n\nThe school board meets Tuesday.",
+        PRINTED,
     )
     unrelated = ArticleDoc(
         "https://tribune.example/y#1",
@@ -124,15 +165,39 @@ def test_match_finds_the_disclosure_not_the_boilerplate() -> None:
         None,
         "As a matter of policy, ICE does not comment on pending litigation, a spokesman said.",
     )
-    found, weighed = match([email], [printed, unrelated], encode)
-    assert weighed == {("m1", printed.key), ("m1", unrelated.key)}
-    best = {(d.article_url, d.detail_type): d for d in found if d.score >= 0.5}
-    assert ("https://tribune.example/x", "citizenship") in best
-    assert ("https://tribune.example/x", "immigration_status") in best
-    assert not any(url.endswith("/y") for url, _ in best)
-    d = best[("https://tribune.example/x", "citizenship")]
+    return [question, forward, reply], printed, unrelated
+
+
+def test_match_finds_the_disclosure_not_the_question_or_boilerplate() -> None:
+    emails, printed, unrelated = _docs()
+    res = match(emails, [printed, unrelated], encode)
+    assert ("m1", printed.key) in res.weighed and ("q1", printed.key) in res.weighed
+    rows = {(d.msg_key, d.article_url, d.detail_key): d for d in res.disclosures}
+    assert ("m1", printed.url, "citizenship:colombia") in rows
+    assert ("m1", printed.url, "immigration_status:overstay") in rows
+    assert not any(m == "q1" for m, _, _ in rows)  # the reporter's question discloses nothing
+    assert not any(url == unrelated.url for _, url, _ in rows)
+    d = rows[("m1", printed.url, "citizenship:colombia")]
     assert "Colombia" in d.email_quote and "Colombian" in d.article_quote
-    assert d.features["reporter_link"] is True and d.lag_hours == 48.0
+    assert d.features["to_outlet"] == 1.0 and d.lag_hours == 48.0
     # A second run that skips weighed pairs does no work.
-    again, weighed2 = match([email], [printed, unrelated], encode, skip_pairs=weighed)
-    assert again == [] and weighed2 == set()
+    again = match(emails, [printed, unrelated], encode, skip_pairs=res.weighed)
+    assert again.disclosures == [] and again.weighed == set()
+
+
+def test_details_public_before_the_email_count_against_it() -> None:
+    emails, printed, _ = _docs()
+    release = ArticleDoc(
+        "https://agency.gov/r#1",
+        "https://agency.gov/r",
+        "agency-press",
+        T0 - timedelta(days=5),
+        None,
+        "Paulo Restrepo, a citizen of Colombia, overstayed his visa, ICE said.",
+    )
+    res = match(emails, [printed], encode, corpus_articles=[printed, release])
+    (pair,) = [p for p in res.pairs if p.msg_key == "m1"]
+    assert pair.features["public_before"] > 0
+    fresh = match(emails, [printed], encode)
+    (pair0,) = [p for p in fresh.pairs if p.msg_key == "m1"]
+    assert pair.score < pair0.score

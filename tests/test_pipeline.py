@@ -60,7 +60,7 @@ def test_rerun_adds_nothing_and_keeps_verdicts(demo_db: Path, demo_dir: Path) ->
     con = connect(demo_db)
     con.execute(
         "INSERT INTO reviews VALUES (?, ?, ?, 'confirmed', 'tester', 'checked', now())",
-        [first["msg_key"], first["article_url"], first["detail_type"]],
+        [first["msg_key"], first["article_url"], first["detail_key"]],
     )
     con.close()
     before = _counts(demo_db)
@@ -73,10 +73,10 @@ def test_rerun_adds_nothing_and_keeps_verdicts(demo_db: Path, demo_dir: Path) ->
     assert match["pairs_weighed"] == 0 and match["embeddings_computed"] == 0
     assert _counts(demo_db) == before
     again = {
-        (r["msg_key"], r["article_url"], r["detail_type"]): r["verdict"]
+        (r["msg_key"], r["article_url"], r["detail_key"]): r["verdict"]
         for r in evidence_rows(demo_db)
     }
-    assert again[(first["msg_key"], first["article_url"], first["detail_type"])] == "confirmed"
+    assert again[(first["msg_key"], first["article_url"], first["detail_key"])] == "confirmed"
 
 
 def test_bad_files_are_recorded_and_the_rest_ingested(tmp_path: Path, demo_dir: Path) -> None:

@@ -136,10 +136,11 @@ CREATE TABLE matched_pairs (
     PRIMARY KEY (msg_key, article_key, matcher_version)
 );
 
--- A disclosure: (email message, article, detail type) with its best quotes and features.
+-- A disclosure: (email message, article, detail) with its best quotes and features.
 CREATE TABLE disclosures (
     msg_key          VARCHAR NOT NULL,
     article_url      VARCHAR NOT NULL,
+    detail_key       VARCHAR NOT NULL,     -- normalized detail, e.g. citizenship:ireland
     detail_type      VARCHAR NOT NULL,
     article_key      VARCHAR NOT NULL,     -- the article version matched
     email_quote      VARCHAR,
@@ -152,17 +153,17 @@ CREATE TABLE disclosures (
     features         JSON,
     matcher_version  VARCHAR NOT NULL,
     matched_at       TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (msg_key, article_url, detail_type)
+    PRIMARY KEY (msg_key, article_url, detail_key)
 );
 
 -- Reviewers' verdicts live apart from the matcher's output, so re-runs never touch them.
 CREATE TABLE reviews (
     msg_key     VARCHAR NOT NULL,
     article_url VARCHAR NOT NULL,
-    detail_type VARCHAR NOT NULL,
+    detail_key  VARCHAR NOT NULL,
     verdict     VARCHAR NOT NULL,          -- confirmed | rejected | unsure
     reviewer    VARCHAR,
     note        VARCHAR,
     reviewed_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (msg_key, article_url, detail_type)
+    PRIMARY KEY (msg_key, article_url, detail_key)
 );

@@ -53,6 +53,7 @@ SELECT
     round(d.lag_hours, 1)    AS lag_hours,
     d.syndicated_from,
     r.verdict,
+    d.detail_key,
     d.msg_key,
     d.cosine,
     d.features
@@ -60,4 +61,4 @@ FROM disclosures d
 JOIN emails e ON e.msg_key = d.msg_key
 LEFT JOIN articles a ON a.url = d.article_url
 LEFT JOIN reviews r
-       ON r.msg_key = d.msg_key AND r.article_url = d.article_url AND r.detail_type = d.detail_type;
+       ON r.msg_key = d.msg_key AND r.article_url = d.article_url AND r.detail_key = d.detail_key;
