@@ -39,6 +39,8 @@ _MONTH_FIRST = re.compile(
 _DAY_FIRST = re.compile(
     r"(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})(?:,?\s+(?:at\s+)?" + _TIME + ")?"
 )
+# ctime / BlackBerry style: "Thu May 07 05:06:52 2009".
+_CTIME = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})\s+" + _TIME + r"\s+(?P<y>\d{4})\b")
 _NUMERIC = re.compile(
     r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})(?:,?\s+(?:at\s+)?" + _TIME + ")?"
 )
@@ -56,7 +58,7 @@ def zone(name: str | None) -> ZoneInfo | None:
 
 def parse_printed(text: str) -> datetime | None:
     """Naive local datetime from a printed date, or None when nothing date-like is found."""
-    for rx in (_MONTH_FIRST, _DAY_FIRST, _NUMERIC):
+    for rx in (_CTIME, _MONTH_FIRST, _DAY_FIRST, _NUMERIC):
         m = rx.search(text)
         if not m:
             continue

@@ -30,6 +30,11 @@ class QuotedBlock:
     header_from: str | None = None  # address (or name when no address is shown)
     header_sent: str | None = None  # the quote header's date as printed
     header_subject: str | None = None
+    # Set by :func:`foia.link.link_production`: the production's message that first wrote
+    # this text (its Bates, else Message-ID), and how well the block matched its own text.
+    origin_bates: str | None = None
+    origin_message_id: str | None = None
+    origin_score: float | None = None
 
 
 @dataclass
@@ -61,6 +66,16 @@ class Message:
     redactions: list[Redaction] = field(default_factory=list)  # found in subject and body
     withheld: bool = False  # a "Withheld in Full" placeholder page
     withheld_exemption: str | None = None
+    # Printed productions: whose mailbox the page was printed from, and how its wall-clock
+    # ``Sent`` time was turned into UTC (zone, 0-1 confidence, the evidence in words).
+    mailbox_owner: str | None = None
+    sent_tz: str | None = None
+    sent_tz_confidence: float | None = None
+    sent_tz_basis: str | None = None
+    production_ref: str | None = None  # the production's reference line (page footer/stamp)
+    duplicate_of: str | None = None  # Bates of an earlier copy of the same message
+    exemptions: list[str] = field(default_factory=list)  # banner/margin codes (State style)
+    source_position: int | None = None  # 1-based message number inside a mailbox file
 
 
 @dataclass

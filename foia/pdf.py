@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from pathlib import Path
@@ -38,9 +39,11 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from foia.assemble import finish_message
 from foia.dates import parse_printed, printed_to_utc
+from foia.link import link_production
 from foia.models import IngestError, Message
 from foia.pdf_layout import Line, Page, Span, body_font_size, extract_pages, line_pitch
 from foia.redactions import find_redactions
+from foia.tzinfer import resolve_print_times
 
 DEFAULT_TZ = "America/New_York"
 
@@ -264,6 +267,7 @@ class _Directory:
             key = _name_key(name)
             if key and len(key) <= 5:
                 self.by_name[key][addr] += 1
+                self._learn_convention(name, addr)
         for addr in _EMAIL_RE.findall(text):
             self.addresses.add(addr.lower().strip("."))
 
@@ -281,7 +285,64 @@ class _Directory:
         ]
         if len(local_hits) == 1:
             return local_hits[0]
-        return " ".join(value.lower().split())
+        guess = self._by_convention(value)
+        return guess or " ".join(value.lower().split())
+
+    # An organization names its mailboxes one way (first.last@agency): a colleague whose
+    # address is never printed is given the address the convention makes of their name,
+    # when at least three colleagues printed in the same "Last, First" style follow it.
+    _TEMPLATES: dict[str, Callable[[str, str], str]] = {
+        "first.last": lambda f, la: f"{f}.{la}",
+        "first_last": lambda f, la: f"{f}_{la}",
+        "flast": lambda f, la: f"{f[0]}{la}",
+        "firstl": lambda f, la: f"{f}{la[0]}",
+        "last.first": lambda f, la: f"{la}.{f}",
+        "lastf": lambda f, la: f"{la}{f[0]}",
+        "firstlast": lambda f, la: f"{f}{la}",
+    }
+
+    @staticmethod
+    def _first_last(name: str) -> tuple[str, str, str] | None:
+        """(style, first, last) of ``Last, First`` or ``First Last``; None otherwise."""
+        name = re.sub(r"\s*\(.*?\)\s*", " ", name).strip()
+        m = re.fullmatch(r"([A-Za-z'-]+),\s*([A-Za-z'-]+)(?:\s+[A-Za-z]\.?)?", name)
+        if m:
+            return "last_first", m.group(2).lower(), m.group(1).lower()
+        m = re.fullmatch(r"([A-Za-z'-]+)(?:\s+[A-Za-z]\.?)?\s+([A-Za-z'-]+)", name)
+        if m:
+            return "first_last", m.group(1).lower(), m.group(2).lower()
+        return None
+
+    def _learn_convention(self, name: str, addr: str) -> None:
+        parts = self._first_last(name)
+        if parts is None or "@" not in addr:
+            return
+        style, first, last = parts
+        local, domain = addr.split("@", 1)
+        if not hasattr(self, "conventions"):
+            self.conventions: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+            self.seen_pairs: set[tuple[str, str]] = set()
+        if (name, addr) in self.seen_pairs:
+            return
+        self.seen_pairs.add((name, addr))
+        fits = [t for t, fn in self._TEMPLATES.items() if fn(first, last) == local]
+        self.conventions[(style, domain)][fits[0] if fits else "other"] += 1
+
+    def _by_convention(self, value: str) -> str | None:
+        parts = self._first_last(value)
+        conventions = getattr(self, "conventions", {})
+        if parts is None or not conventions:
+            return None
+        style, first, last = parts
+        best: tuple[int, str] | None = None
+        for (st, domain), counts in conventions.items():
+            template, n = counts.most_common(1)[0]
+            total = sum(counts.values())
+            if st != style or template == "other" or n < 3 or n < 0.8 * total:
+                continue
+            if best is None or n > best[0]:
+                best = (n, f"{self._TEMPLATES[template](first, last)}@{domain}")
+        return best[1] if best else None
 
 
 def _split_recipients(value: str) -> list[str]:
@@ -435,7 +496,9 @@ def _withheld(pt: _PageText) -> Message | None:
     )
 
 
-def parse_pdf(path: str | Path, default_tz: str = DEFAULT_TZ) -> list[Message | IngestError]:
+def parse_pdf(
+    path: str | Path, default_tz: str = DEFAULT_TZ, ocr_pages: set[int] | None = None
+) -> list[Message | IngestError]:
     """Messages (and withheld placeholders) of one production PDF, in page order.
 
     Never raises for bad input: an unreadable, encrypted or empty file gives a single
@@ -461,6 +524,11 @@ def parse_pdf(path: str | Path, default_tz: str = DEFAULT_TZ) -> list[Message | 
             if not ok:
                 return [IngestError(src, "encrypted PDF: password required")]
         pages = extract_pages(list(reader.pages))
+        if ocr_pages:  # OCR'd pages: rebuild lines from the word boxes (foia.ocr)
+            from foia.ocr import ocr_layout  # noqa: PLC0415
+
+            rebuilt = ocr_layout(path, ocr_pages)
+            pages = [rebuilt.get(p.number, p) for p in pages]
     except FileNotDecryptedError as exc:
         return [IngestError(src, "encrypted PDF: password required", str(exc))]
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on corrupt input
@@ -502,8 +570,12 @@ def _assemble(
         if pt.lines:
             prev_last_line = pt.lines[-1].text
         if header is not None:
-            if header.style == "webmail" and not header.fields.get("subject"):
-                header.fields["subject"] = _subject_from_page_header(pt.header_text)
+            if header.style == "webmail":
+                if not header.fields.get("subject"):
+                    header.fields["subject"] = _subject_from_page_header(pt.header_text)
+                header.fields["mailbox"] = (
+                    pt.header_text.split(" - ")[0] if " - " in pt.header_text else ""
+                )
             current = _Draft(header, pt.page.number, pt.page.number, pt.bates, pt.bates, [])
             current.chunks.append((pt.lines[header.body_start :], False))
             drafts.append(current)
@@ -518,10 +590,31 @@ def _assemble(
         records.append(
             IngestError(src, f"pages before the first email header not parsed: {pages_txt}")
         )
+    ref = _production_ref(texts)
     for d in drafts:
         records.append(_to_message(d, src, sha, geo, directory, default_tz))
     records.sort(key=lambda r: r.page_start if isinstance(r, Message) and r.page_start else 0)
+    msgs = [r for r in records if isinstance(r, Message)]
+    for m in msgs:
+        m.production_ref = ref
+    link_production(msgs)
+    resolve_print_times(msgs, default_tz)
     return records
+
+
+def _production_ref(texts: list[_PageText]) -> str | None:
+    """The footer text repeated on most pages beside the Bates number (case, release name)."""
+    counts: Counter[str] = Counter()
+    for pt in texts:
+        foot = [ln for ln in pt.page.lines if ln.y < 0.12 * pt.page.height]
+        for ln in foot:
+            text = ln.text.replace(pt.bates or "\0", "").strip()
+            if text:
+                counts[text] += 1
+    if not counts:
+        return None
+    text, n = counts.most_common(1)[0]
+    return " ".join(text.split()) if n > len(texts) / 2 else None
 
 
 def _subject_from_page_header(text: str) -> str:
@@ -554,5 +647,14 @@ def _to_message(
         email_cc=[directory.resolve(v) for v in _split_recipients(f.get("cc", ""))],
         subject=f.get("subject", ""),
         body=_body_text(d.chunks, geo),
+        mailbox_owner=_owner(d.header, directory),
     )
     return finish_message(msg)
+
+
+def _owner(header: _Header, directory: _Directory) -> str | None:
+    """Whose mailbox the page was printed from: Outlook's bold name line; webmail's title."""
+    if header.style == "outlook":
+        return directory.resolve(header.owner) if header.owner else None
+    title = header.fields.get("mailbox", "")
+    return f"webmail:{' '.join(title.lower().split())}" if title else "webmail"

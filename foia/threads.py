@@ -46,7 +46,7 @@ def _lines(body: str) -> list[_Line]:
     return out
 
 
-_PREFIX_RE = re.compile(r"^ ?> ?")
+_PREFIX_RE = re.compile(r"^[ \t]*> ?")
 
 
 def _is_prefixed(line: _Line) -> bool:
@@ -66,7 +66,10 @@ def _blank(line: _Line) -> bool:
 _ATTRIB_RE = re.compile(r"^\s*On\s.{4,300}?\bwrote\s*:\s*$", re.IGNORECASE | re.DOTALL)
 _BARE_ATTRIB_RE = re.compile(r"^\s*\S.{0,150}\bwrote\s*:\s*$", re.IGNORECASE)
 _UNDERSCORE_RE = re.compile(r"^\s*_{8,}\s*$")
-_ORIGINAL_RE = re.compile(r"^\s*-{2,}\s*Original\s+Message\s*-{2,}\s*$", re.IGNORECASE)
+# "-----Original Message-----"; text releases often lose the dashes ("    Original Message").
+_ORIGINAL_RE = re.compile(
+    r"^\s*(?:-{2,}\s*Original\s+Message\s*-{2,}|-*\s*Original\s+Message\s*-*)\s*$", re.IGNORECASE
+)
 _FORWARD_RE = re.compile(
     r"^\s*(?:-{2,}\s*Forwarded\s+message\s*-{2,}"
     r"|Begin\s+forwarded\s+message\s*:"
@@ -454,6 +457,9 @@ def split_message(body: str) -> tuple[str, list[QuotedBlock], str, str]:
     Redaction markers stay in the text as printed; offsets of blocks index ``body``.
     """
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    own_lines, blocks = _split(_lines(body))
+    try:
+        own_lines, blocks = _split(_lines(body))
+    except RecursionError:  # a chain nested hundreds deep: keep the text whole, unsplit
+        own_lines, blocks = _lines(body), []
     own, signature, disclaimer = strip_signature_and_disclaimer(_join(own_lines))
     return own, blocks, signature, disclaimer

@@ -24,12 +24,19 @@ def ingest(
     *,
     timezone: str = DEFAULT_PRINT_TZ,
     progress: bool = False,
+    max_bytes: int | None = None,
+    ocr: str = "auto",
 ) -> dict[str, Any]:
-    """Read FOIA productions (files or folders) into ``emails``; bad files become errors.
+    """Read FOIA productions (files, folders, zips) into ``emails``; bad files become errors.
 
-    ``timezone``: the zone printed PDF productions show times in (the mailbox owner's)."""
-    from foia.ingest import iter_production
-    from foia.models import IngestError
+    The whole production is read before it is written: quoted blocks are linked to the
+    message that first wrote them and printed mailboxes' zones inferred across all files
+    (``timezone`` is only the fallback for mailboxes no evidence places, see
+    :mod:`foia.tzinfer`). ``max_bytes`` caps one file's size; ``ocr`` is auto|force|never."""
+    from foia.ingest import DEFAULT_MAX_BYTES, iter_production
+    from foia.link import link_production
+    from foia.models import IngestError, Message
+    from foia.tzinfer import resolve_print_times
 
     paths = [Path(p) for p in paths]
     production = production or (paths[0].resolve().name if paths else "production")
@@ -44,23 +51,25 @@ def ingest(
         "errors": 0,
         "error_list": [],
     }
-    batch = []
+    everything: list[Message] = []
     sources: dict[str, tuple[str, str]] = {}
+    records = iter_production(
+        paths, default_tz=timezone, max_bytes=max_bytes or DEFAULT_MAX_BYTES, ocr=ocr
+    )
     try:
-        for rec in progress_bar(
-            iter_production(paths, default_tz=timezone), None, "ingest", progress
-        ):
+        for rec in progress_bar(records, None, "ingest", progress):
             if isinstance(rec, IngestError):
                 stats["errors"] += 1
                 stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
                 log.warning("ingest: %s: %s", rec.source_file, rec.reason)
                 load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
                 continue
-            batch.append(rec)
+            everything.append(rec)
             sources[rec.source_sha256] = (rec.source_file, rec.source_kind)
-            if len(batch) >= INGEST_BATCH:
-                _flush(con, production, batch, stats)
-        _flush(con, production, batch, stats)
+        stats["links"] = link_production(everything)
+        resolve_print_times(everything, timezone)
+        for start in range(0, len(everything), INGEST_BATCH):
+            _flush(con, production, everything[start : start + INGEST_BATCH], stats)
         for sha, (path, kind) in sources.items():
             size = Path(path).stat().st_size if Path(path).exists() else None
             load.record_source_file(con, sha, path, production, kind, size or 0)
@@ -79,4 +88,3 @@ def _flush(con: Any, production: str, batch: list[Any], stats: dict[str, Any]) -
         stats["messages"] += len(batch)
         for k in ("new", "changed", "unchanged"):
             stats[k] += res[k]
-        batch.clear()

@@ -3,7 +3,7 @@
 # missing. Without root (a user's machine), it says what to install and goes on: the features
 # that need them report a clear error instead.
 set -euo pipefail
-PACKAGES=()  # e.g. tesseract-ocr (OCR of scanned productions)
+PACKAGES=(tesseract-ocr tesseract-ocr-eng)  # OCR of scanned productions (ocrmypdf runs tesseract)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from foia.models import Message
+from foia.models import Message, QuotedBlock
 from warehouse.runs import insert_arrow, now, sha256_text
 
 
@@ -25,7 +25,9 @@ def message_key(production: str, msg: Message, ordinal: int) -> str:
         return f"{production}:{msg.bates}"
     if msg.message_id:
         return f"{production}:<{msg.message_id}>"
-    return f"{production}:{msg.source_sha256[:16]}:{ordinal}"
+    # A message's place in its file is stable across runs; a batch ordinal is not.
+    pos = msg.source_position if msg.source_position is not None else ordinal
+    return f"{production}:{msg.source_sha256[:16]}:{pos}"
 
 
 _EMAIL_COLUMNS = [
@@ -33,7 +35,9 @@ _EMAIL_COLUMNS = [
     "in_reply_to", "references", "sent_at", "sent_at_raw", "email_from", "from_name",
     "email_to", "email_cc", "subject", "body", "own_text", "signature", "disclaimer",
     "withheld", "withheld_exemption", "source_file", "source_sha256", "source_kind",
-    "text_sha256", "record_sha256", "ingested_at",
+    "text_sha256", "record_sha256", "ingested_at", "mailbox_owner", "sent_tz",
+    "sent_tz_confidence", "sent_tz_basis", "production_ref", "duplicate_of", "exemptions",
+    "source_position",
 ]  # fmt: skip
 
 
@@ -91,7 +95,7 @@ def upsert_messages(
                 con.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT unnest(?))", [changed])
             con.execute("DELETE FROM emails WHERE msg_key IN (SELECT unnest(?))", [changed])
         insert_arrow(con, "emails", pa.Table.from_pylist([rows[k] for k in todo]))
-        _insert_children(con, {k: by_key[k] for k in todo})
+        _insert_children(con, {k: by_key[k] for k in todo}, production)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -107,12 +111,17 @@ _DERIVED_OF_EMAIL = [
 ]
 
 
-def _insert_children(con: duckdb.DuckDBPyConnection, msgs: dict[str, Message]) -> None:
+def _insert_children(
+    con: duckdb.DuckDBPyConnection, msgs: dict[str, Message], production: str
+) -> None:
     quoted = [
         {
             "msg_key": k, "idx": i, "style": q.style, "text": q.text,
             "header_from": q.header_from, "header_sent": q.header_sent,
             "header_subject": q.header_subject, "start_offset": q.start, "end_offset": q.end,
+            "origin_msg_key": _origin_key(q, production),
+            "origin_bates": q.origin_bates, "origin_message_id": q.origin_message_id,
+            "origin_score": q.origin_score,
         }
         for k, m in msgs.items()
         for i, q in enumerate(m.quoted)
@@ -130,6 +139,15 @@ def _insert_children(con: duckdb.DuckDBPyConnection, msgs: dict[str, Message]) -
         insert_arrow(con, "quoted_blocks", pa.Table.from_pylist(quoted))
     if reds:
         insert_arrow(con, "redactions", pa.Table.from_pylist(reds))
+
+
+def _origin_key(q: QuotedBlock, production: str) -> str | None:
+    """The linked origin's ``msg_key`` (same production; Bates first, as in message_key)."""
+    if q.origin_bates:
+        return f"{production}:{q.origin_bates}"
+    if q.origin_message_id:
+        return f"{production}:<{q.origin_message_id}>"
+    return None
 
 
 def record_source_file(
