@@ -4,7 +4,7 @@ Dates come from the most explicit source a page offers, in this order: JSON-LD
 (``datePublished``/``dateModified``, plain or inside a Yoast-style ``@graph``), Open Graph
 ``article:*_time`` meta, schema.org microdata, and only then htmldate's heuristics; the
 source is reported so a caller can prefer a sitemap date over a heuristic one. The body
-is trafilatura's main-text extraction (no comments, no tables) flattened to paragraphs
+is trafilatura's main-text extraction (no comments; tables kept) flattened to paragraphs
 separated by a blank line, whitespace collapsed like a browser would show it: that is
 the text the matcher sees and that evidence quotes are checked against.
 """
@@ -185,14 +185,15 @@ def _first_str(value: Any) -> str | None:
 def _dates(
     tree: lxml.html.HtmlElement, html: str, url: str, art: dict[str, Any] | None,
     meta: dict[str, str],
-) -> tuple[str | None, str | None, str | None]:  # fmt: skip
-    """(published_at, modified_at, date_source), both times ISO 8601 UTC."""
+) -> tuple[str | None, str | None, str | None, str | None]:  # fmt: skip
+    """(published_at, modified_at, published source, modified source); times ISO 8601 UTC."""
     published = modified = None
-    source = None
+    source = mod_source = None
     if art is not None:
         published = iso_utc(_first_str(art.get("datePublished")))
         modified = iso_utc(_first_str(art.get("dateModified")))
         source = "jsonld" if published else None
+        mod_source = "jsonld" if modified else None
     if published is None:
         for key in _META_PUBLISHED:
             if key in meta and (published := iso_utc(meta[key])):
@@ -200,16 +201,17 @@ def _dates(
                 break
     if modified is None:
         modified = next((m for k in _META_MODIFIED if k in meta and (m := iso_utc(meta[k]))), None)
+        mod_source = "meta" if modified else None
     if published is None and (published := iso_utc(_microdata_date(tree, "datePublished"))):
         source = "microdata"
-    if modified is None:
-        modified = iso_utc(_microdata_date(tree, "dateModified"))
+    if modified is None and (modified := iso_utc(_microdata_date(tree, "dateModified"))):
+        mod_source = "microdata"
     if published is None and (published := iso_utc(_time_element(tree))):
         source = "time"
     if published is None:
         published = _htmldate(html, url)
         source = "htmldate" if published else None
-    return published, modified, source
+    return published, modified, source, mod_source
 
 
 _TEASER_BOX = re.compile(
@@ -319,7 +321,8 @@ def _section(art: dict[str, Any] | None, meta: dict[str, str]) -> str | None:
 
 
 def _paragraphs_from_xml(xml: str, title: str) -> list[str]:
-    """Flatten trafilatura's XML to paragraphs: p, quote, list items and subheads."""
+    """Flatten trafilatura's XML to paragraphs: p, quote, list items, subheads and table
+    rows (one row = one paragraph, so a row's cells stay together as a reader sees them)."""
     root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True))
     if root is None:
         return []
@@ -328,13 +331,17 @@ def _paragraphs_from_xml(xml: str, title: str) -> list[str]:
     out: list[str] = []
 
     def emit(el: etree._Element) -> None:
-        if el.tag in ("p", "quote", "item", "head", "cell"):
+        if el.tag == "row" and not el.xpath(".//p | .//list | .//table"):
+            text = _clean(_xml_text(el))
+            if text and not _teaser(el, text):
+                out.append(text)
+        elif el.tag in ("p", "quote", "item", "head", "cell"):
             nested = [c for c in el if c.tag in ("p", "list", "quote")]
             if nested and el.tag != "p":
                 for c in el:
                     emit(c)
                 return
-            text = _clean("".join(el.itertext()))
+            text = _clean(_xml_text(el))
             if text and not (el.tag == "head" and text == title) and not _teaser(el, text):
                 out.append(text)
         else:
@@ -344,6 +351,28 @@ def _paragraphs_from_xml(xml: str, title: str) -> list[str]:
     for child in body:
         emit(child)
     return out
+
+
+def _xml_text(el: etree._Element) -> str:
+    """Text of a trafilatura element; a ``<lb/>`` is a word break, not nothing (itertext
+    would glue "Tampa, FL" and "June 10" into one token)."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if node.tag == "lb" or (node is not el and node.tag in _BLOCK_TAGS):
+            parts.append(" ")
+        if node.text and node.tag != "lb":
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return "".join(parts)
+
+
+_BLOCK_TAGS = frozenset({"p", "item", "cell", "head", "quote", "row", "list"})
 
 
 def _teaser(el: etree._Element, text: str) -> bool:
@@ -367,7 +396,7 @@ def _trafilatura_paragraphs(html: str, url: str, title: str) -> list[str]:
             url=url,
             output_format="xml",
             include_comments=False,
-            include_tables=False,
+            include_tables=True,  # data tables are body text (the benchmark agrees)
             include_images=False,
             include_links=True,  # for _teaser; the links are dropped when flattening
             include_formatting=False,
@@ -406,9 +435,10 @@ def _visible_paragraphs(tree: lxml.html.HtmlElement) -> Iterator[str]:
 def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     """Extract metadata and body text from one article page.
 
-    Returns ``title, canonical_url, published_at, modified_at, date_source, authors,
-    section, text``. Raises ValueError with a short reason ("not an HTML page", "no
-    article text") for pages that are not articles; the spider reports those as errors.
+    Returns ``title, canonical_url, published_at, modified_at, date_source,
+    modified_source, authors, section, text``. Raises ValueError with a short reason
+    ("not an HTML page", "no article text") for pages that are not articles; the spider
+    reports those as errors.
     """
     text_html = decode_html(html)
     tree = _parse(text_html)
@@ -421,13 +451,14 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     text = "\n\n".join(paragraphs)
     if len(text) < MIN_TEXT_CHARS:
         raise ValueError("no article text")
-    published, modified, source = _dates(tree, text_html, url, art, meta)
+    published, modified, source, mod_source = _dates(tree, text_html, url, art, meta)
     return {
         "title": title or None,
         "canonical_url": _canonical(tree, url, meta),
         "published_at": published,
         "modified_at": modified,
         "date_source": source,
+        "modified_source": mod_source,
         "authors": _authors(tree, art, meta),
         "section": _section(art, meta),
         "text": text,

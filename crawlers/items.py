@@ -23,6 +23,15 @@ class ArticleItem:
     text_sha256: str = ""  # sha256 of ``text``
     fetched_at: str = ""  # ISO 8601 UTC
     http_status: int = 200
+    modified_source: str | None = None  # where modified_at came from (as date_source)
+    discovered_via: str | None = None  # "sitemap" | "feed" | "listing" | "list"
+    discovered_lastmod: str | None = None  # newest date the sitemap/feed gave (ISO UTC)
+    etag: str | None = None  # HTTP validators, for conditional re-fetches
+    last_modified: str | None = None
+    warc_record_id: str | None = None  # the response's record in the WARC archive
+    warc_sha256: str | None = None  # sha256 of the archived payload (hex)
+    warc_file: str | None = None
+    warc_offset: int | None = None
 
 
 @dataclass
@@ -32,4 +41,21 @@ class CrawlErrorItem:
     url: str
     outlet: str | None
     reason: str  # short and human: "HTTP 404", "no article text", "DNS lookup failed"
+    fetched_at: str = ""
+    warc_record_id: str | None = None  # the archived response, when there was one
+
+
+@dataclass
+class NotModifiedItem:
+    """A conditional re-fetch answered 304: the stored version still stands.
+
+    Recorded in the crawl state so that the next run does not ask again for the same
+    sitemap date.
+    """
+
+    url: str
+    outlet: str
+    discovered_lastmod: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
     fetched_at: str = ""

@@ -3,7 +3,11 @@
 One ``[[outlet]]`` table per outlet (the scenario contract): ``slug``, ``name``, ``domain``,
 ``sitemap``, ``rss``; optional ``feeds`` (more feed URLs), ``urls`` (explicit article URLs),
 ``crawl_delay`` (seconds between requests to this outlet), ``allow`` / ``deny`` (regular
-expressions searched in the canonical article URL). Paths are relative to the outlet's
+expressions searched in the canonical article URL), ``listings`` (section / listing pages
+whose article links are followed, with their pagination up to ``max_listing_pages``),
+``article_pattern`` (regex an article URL found on a listing must match; default: a
+dated or slugged path), ``extra_domains`` (other hosts the outlet may redirect to, e.g.
+its CDN), ``max_bytes`` (response size limit). Paths are relative to the outlet's
 canonical origin ``https://<domain>``; full URLs are kept as they are.
 """
 
@@ -37,6 +41,11 @@ class Outlet:
     crawl_delay: float | None = None
     allow: list[str] = field(default_factory=list)
     deny: list[str] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+    max_listing_pages: int = 5
+    article_pattern: str | None = None
+    extra_domains: list[str] = field(default_factory=list)
+    max_bytes: int | None = None
 
     @property
     def origin(self) -> str:
@@ -58,6 +67,9 @@ class Outlet:
 
     def article_urls(self) -> list[str]:
         return [self.absolute(u) for u in self.urls]
+
+    def listing_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.listings]
 
     def wants(self, url: str) -> bool:
         """Apply allow/deny patterns: deny wins; with allow patterns, one must match."""
@@ -92,6 +104,15 @@ def _outlet(table: Any, where: str) -> Outlet:
     if delay is not None and (not isinstance(delay, int | float) or delay < 0):
         raise OutletsFileError(f"{where}: 'crawl_delay' must be a number of seconds >= 0")
     patterns = {k: _str_list(table.get(k), k, where) for k in ("allow", "deny")}
+    article_pattern = table.get("article_pattern")
+    if article_pattern is not None:
+        if not isinstance(article_pattern, str):
+            raise OutletsFileError(f"{where}: 'article_pattern' must be a string")
+        patterns["article_pattern"] = [article_pattern]
+    for key in ("max_listing_pages", "max_bytes"):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise OutletsFileError(f"{where}: '{key}' must be a positive integer")
     for key, values in patterns.items():
         for pattern in values:
             try:
@@ -112,6 +133,13 @@ def _outlet(table: Any, where: str) -> Outlet:
         crawl_delay=float(delay) if delay is not None else None,
         allow=patterns["allow"],
         deny=patterns["deny"],
+        listings=_str_list(table.get("listings"), "listings", where),
+        max_listing_pages=int(table.get("max_listing_pages") or 5),
+        article_pattern=article_pattern,
+        extra_domains=[
+            d.strip().lower() for d in _str_list(table.get("extra_domains"), "extra_domains", where)
+        ],
+        max_bytes=table.get("max_bytes"),
     )
 
 

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawlers.dates import utc_now_iso
-from crawlers.items import ArticleItem, CrawlErrorItem
+from crawlers.items import ArticleItem, CrawlErrorItem, NotModifiedItem
 
 
 def sha256_text(text: str) -> str:
@@ -26,8 +26,12 @@ def sha256_text(text: str) -> str:
 
 
 def item_record(item: Any) -> dict[str, Any]:
-    """``{"type": "article"|"error", ...fields}``: the line format of the output file."""
-    kind = "error" if isinstance(item, CrawlErrorItem) else "article"
+    """``{"type": "article"|"error"|"not_modified", ...fields}``: the output line format."""
+    kind = "article"
+    if isinstance(item, CrawlErrorItem):
+        kind = "error"
+    elif isinstance(item, NotModifiedItem):
+        kind = "not_modified"
     fields = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
     return {"type": kind, **fields}
 
@@ -69,6 +73,8 @@ class JsonLinesPipeline:
                 raise DropItem(f"duplicate article {adapter['url']}")
             self.seen_keys.add(key)
             stats.inc_value("foiatrace/articles")
+        elif isinstance(item, NotModifiedItem):
+            stats.inc_value("foiatrace/not_modified")
         else:
             stats.inc_value("foiatrace/errors")
         assert self.fh is not None

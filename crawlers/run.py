@@ -7,7 +7,8 @@ child's log (Scrapy's, at INFO unless ``-q``) is relayed line by line to this
 process's ``crawlers.run`` logger.
 
     python -m crawlers.run --outlets outlets.toml --out items.jsonl \
-        [--base-url http://127.0.0.1:8000] [--since 2019-01-01] [--seen-file seen.json] [-q]
+        [--base-url http://127.0.0.1:8000] [--since 2019-01-01] [--seen-file seen.json]
+        [--archive-dir DIR] [-q]
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class CrawlSummary:
     discovered: int = 0  # unique article URLs found in sitemaps, feeds and URL lists
     skipped_seen: int = 0  # not fetched: already seen and unchanged
     skipped_since: int = 0  # not fetched: dated before ``since``
+    not_modified: int = 0  # re-fetched conditionally, answered 304
+    blocked: int = 0  # refused by the safety rules (off-domain, private address)
+    archived: int = 0  # responses written to the WARC archive
+    listing_pages: int = 0
+    archive_file: str | None = None  # the run's WARC file (final name)
     elapsed_s: float = 0.0
 
 
@@ -60,17 +66,22 @@ def crawl(
     out_path: Path,
     base_url: str | None = None,
     since: date | None = None,
-    seen: dict[str, str | None] | None = None,
+    seen: dict[str, Any] | None = None,
     *,
     quiet: bool = False,
     timeout_s: float | None = None,
     extra_env: dict[str, str] | None = None,
+    archive_dir: Path | None = None,
+    archive_name: str | None = None,
 ) -> CrawlSummary:
     """Crawl the outlets of ``outlets_file`` in a subprocess; one JSON line per item.
 
     ``seen`` maps canonical URLs already stored to their last known modification time
-    (ISO 8601, or None = unknown, not re-fetched); ``since`` skips sitemap and feed
-    entries dated before that day. Raises CrawlError when the child process fails.
+    (ISO 8601, or None = unknown, not re-fetched), or to a dict with ``modified``,
+    ``etag`` and ``last_modified`` for conditional re-fetches; ``since`` skips sitemap and feed
+    entries dated before that day; ``archive_dir`` gets the run's WARC file
+    (``archive_name``, default ``crawl-<time>-<pid>.warc.gz``). Raises CrawlError when
+    the child process fails.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +101,10 @@ def crawl(
             seen_file = Path(tmp) / "seen.json"
             seen_file.write_text(json.dumps(seen), encoding="utf-8")
             cmd += ["--seen-file", str(seen_file)]
+        if archive_dir:
+            cmd += ["--archive-dir", str(Path(archive_dir).resolve())]
+        if archive_name:
+            cmd += ["--archive-name", archive_name]
         if quiet:
             cmd.append("-q")
         env = dict(os.environ, **(extra_env or {}))
@@ -125,8 +140,10 @@ def run_in_process(
     out_path: Path,
     base_url: str | None = None,
     since: date | None = None,
-    seen: dict[str, str | None] | None = None,
+    seen: dict[str, Any] | None = None,
     log_level: str = "INFO",
+    archive_dir: Path | None = None,
+    archive_name: str | None = None,
 ) -> CrawlSummary:
     """Run the spider in this process (once per process: the reactor cannot restart)."""
     import time
@@ -142,6 +159,15 @@ def run_in_process(
     settings.update(
         FOIATRACE_OUT=str(out_path), LOG_LEVEL=log_level, USER_AGENT=crawl_settings.user_agent()
     )
+    if archive_dir:
+        from crawlers.archive import run_file_name
+
+        archive_name = archive_name or run_file_name()
+        settings.update(FOIATRACE_ARCHIVE_DIR=str(archive_dir), FOIATRACE_ARCHIVE_NAME=archive_name)
+        settings["DOWNLOADER_MIDDLEWARES"] = {
+            **settings["DOWNLOADER_MIDDLEWARES"],
+            "crawlers.middlewares.ArchiveMiddleware": settings["ARCHIVE_MIDDLEWARE_ORDER"],
+        }
     started = time.monotonic()
     process = AsyncCrawlerProcess(settings=settings)
     crawler = process.create_crawler(ArticleSpider)
@@ -156,6 +182,15 @@ def run_in_process(
         discovered=int(stats.get_value("foiatrace/discovered", 0)),
         skipped_seen=int(stats.get_value("foiatrace/skipped_seen", 0)),
         skipped_since=int(stats.get_value("foiatrace/skipped_since", 0)),
+        not_modified=int(stats.get_value("foiatrace/not_modified", 0)),
+        blocked=int(stats.get_value("foiatrace/blocked", 0)),
+        archived=int(stats.get_value("foiatrace/archived", 0)),
+        listing_pages=int(stats.get_value("foiatrace/listing_pages", 0)),
+        archive_file=(
+            str(Path(archive_dir) / archive_name)
+            if archive_dir and archive_name and stats.get_value("foiatrace/archived", 0)
+            else None
+        ),
         elapsed_s=round(time.monotonic() - started, 3),
     )
 
@@ -170,6 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--since", type=date.fromisoformat, help="skip entries before this date")
     parser.add_argument("--seen-file", type=Path, help="JSON {canonical url: lastmod|null}")
     parser.add_argument("--summary-file", type=Path, help="write the summary JSON here")
+    parser.add_argument("--archive-dir", type=Path, help="write the responses to WARC here")
+    parser.add_argument("--archive-name", help="WARC file name (default: crawl-<time>-<pid>)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
     return parser
 
@@ -188,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = run_in_process(
             args.outlets, args.out, args.base_url, args.since, seen,
             log_level="WARNING" if args.quiet else "INFO",
+            archive_dir=args.archive_dir, archive_name=args.archive_name,
         )  # fmt: skip
     except OutletsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)

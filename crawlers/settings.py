@@ -50,12 +50,33 @@ REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port for a batch job
-HTTPCACHE_ENABLED = False
+# HTTP cache for development only (re-running extraction without re-fetching):
+# FOIATRACE_HTTPCACHE_DIR=/path turns it on. Never in production: it would hide changes.
+HTTPCACHE_DIR = os.environ.get("FOIATRACE_HTTPCACHE_DIR", "") or "httpcache"
+HTTPCACHE_ENABLED = bool(os.environ.get("FOIATRACE_HTTPCACHE_DIR", "").strip())
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt (100): a blocked host must not even be asked for its robots.txt
+    "crawlers.middlewares.SafetyMiddleware": 50,
+    "crawlers.middlewares.BackoffMiddleware": 60,
+}
+# Added by crawlers.run when an archive directory is given. Responses pass middlewares
+# from high to low: above RedirectMiddleware (600) so 3xx are archived, and above
+# HttpCompressionMiddleware (590) so the archived bytes are the ones served.
+ARCHIVE_MIDDLEWARE_ORDER = 650
+SPIDER_MIDDLEWARES = {"crawlers.middlewares.ErrorItemsMiddleware": 1000}
+FOIATRACE_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled per retry
+FOIATRACE_RETRY_BACKOFF_MAX = 60.0
+FOIATRACE_RESOLVE_CHECK = True  # refuse outlet names that resolve to private addresses
 
 ITEM_PIPELINES = {"crawlers.pipelines.JsonLinesPipeline": 500}
 # Where JsonLinesPipeline writes (set per crawl by crawlers.run).
 FOIATRACE_OUT = None
+# Where ArchiveMiddleware writes the run's WARC file (None: no archive).
+FOIATRACE_ARCHIVE_DIR = None
+FOIATRACE_ARCHIVE_NAME = None
 
 
 def as_dict() -> dict[str, Any]:

@@ -5,9 +5,12 @@ with ``base_url`` the canonical origin of every outlet is mapped to that origin 
 scenario served on 127.0.0.1), so articles keep the identity they have on the web.
 Discovery dates are used twice: ``since`` skips old entries before they are fetched,
 and ``seen`` (URL -> last known modification) skips what the warehouse already has
-unless the sitemap or feed says it changed. Every failure (HTTP error, DNS, timeout,
-robots.txt, a page that is not an article) becomes a ``CrawlErrorItem`` naming the URL,
-and the crawl goes on.
+unless the sitemap or feed says it changed, and then conditionally (ETag /
+Last-Modified: a 304 keeps the stored version). Listing pages (``listings`` in the
+outlets file) are followed through their pagination for outlets without a complete
+sitemap. Every failure (HTTP error, DNS, timeout, robots.txt, a blocked or oversized
+response, a page that is not an article, an exception in a callback) becomes a
+``CrawlErrorItem`` naming the URL, and the crawl goes on.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import gzip
 import hashlib
 import io
 import ipaddress
+import os
+import re
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -32,7 +37,7 @@ from twisted.python.failure import Failure
 from crawlers.dates import older_than, parse_datetime, to_iso, utc_now_iso
 from crawlers.extract import extract_article
 from crawlers.feeds import parse_feed
-from crawlers.items import ArticleItem, CrawlErrorItem
+from crawlers.items import ArticleItem, CrawlErrorItem, NotModifiedItem
 from crawlers.outlets import Outlet
 from crawlers.sitemaps import parse_sitemap, sitemaps_from_robots
 
@@ -44,7 +49,7 @@ class Discovery:
     """What a sitemap or feed said about an article before it was fetched."""
 
     outlet: str
-    via: str  # "sitemap" | "feed" | "list"
+    via: str  # "sitemap" | "feed" | "listing" | "list"
     published: datetime | None = None
     modified: datetime | None = None
     title: str | None = None
@@ -71,6 +76,14 @@ def _bare(host: str) -> str:
     return host.lower().removeprefix("www.")
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     if host == "localhost":
@@ -88,6 +101,11 @@ def failure_reason(failure: Failure) -> str:
         return f"HTTP {exc.response.status}"
     name = type(exc).__name__
     text = str(exc).strip()
+    if name == "BlockedRequest":
+        return text
+    if "max size" in text or "maxsize" in text.lower():
+        limit = re.search(r"max size \((\d+)\)", text)
+        return f"response too large (over {limit.group(1)} bytes)" if limit else "too large"
     known = (
         (("DNSLookupError", "CannotResolveHost"), "DNS lookup failed"),
         (("Timeout", "TimedOut"), "timeout"),
@@ -121,6 +139,47 @@ def _gunzip(body: bytes) -> bytes:
         return body
 
 
+def _validators(response: Response) -> dict[str, str | None]:
+    """ETag and Last-Modified of a response (for the next, conditional, fetch)."""
+    out: dict[str, str | None] = {}
+    for key, header in (("etag", b"ETag"), ("last_modified", b"Last-Modified")):
+        value = response.headers.get(header)
+        out[key] = value.decode("latin-1") if value else None
+    return out
+
+
+_DATED_PATH = re.compile(r"/(19|20)\d{2}/[01]?\d/|/(19|20)\d{2}-[01]\d-[0-3]\d")
+_NOT_ARTICLE = re.compile(
+    r"/(tag|tags|topic|topics|author|authors|section|sections|category|categories|page|"
+    r"search|about|contact|privacy|terms|subscribe|newsletters?|static|assets|feed|rss)(/|$)",
+    re.I,
+)
+_NEXT_TEXT = re.compile(r"^\s*(next|older|more stories|next page)\b|[\u203a\u00bb]\s*$", re.I)
+
+
+def looks_like_article_path(path: str) -> bool:
+    """A listing link that is probably an article: a dated path, or a long word slug."""
+    if _NOT_ARTICLE.search(path) or path.rstrip("/").count("/") < 1:
+        return False
+    if _DATED_PATH.search(path):
+        return True
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    last = re.sub(r"\.s?html?$", "", last)
+    return last.count("-") >= 3 and any(c.isalpha() for c in last)
+
+
+def next_page_url(response: Response) -> str | None:
+    """rel=next (link or anchor), else an anchor labelled "Next"/"Older"/"»"."""
+    href = response.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').get()
+    if href:
+        return response.urljoin(href)
+    for anchor in response.css("a[href]"):
+        label = " ".join(anchor.css("::text").getall()) or anchor.attrib.get("aria-label", "")
+        if _NEXT_TEXT.search(label):
+            return response.urljoin(anchor.attrib["href"])
+    return None
+
+
 class ArticleSpider(scrapy.Spider):
     """Crawl the articles of the given outlets (see the module docstring)."""
 
@@ -138,14 +197,46 @@ class ArticleSpider(scrapy.Spider):
         self.outlets: list[Outlet] = list(outlets or [])
         self.base_url = base_url.rstrip("/") if base_url else None
         self.since = since
-        self.seen: dict[str, datetime | None] = {
-            url: parse_datetime(value) for url, value in (seen or {}).items()
-        }
+        # seen: URL -> last known modification (ISO string or None), or a dict with
+        # "modified", "etag", "last_modified" (the HTTP validators of the stored copy)
+        self.seen: dict[str, datetime | None] = {}
+        self.validators: dict[str, dict[str, str]] = {}
+        for url, value in (seen or {}).items():
+            if isinstance(value, dict):
+                self.seen[url] = parse_datetime(value.get("modified"))
+                kept = {k: value[k] for k in ("etag", "last_modified") if value.get(k)}
+                if kept:
+                    self.validators[url] = kept
+            else:
+                self.seen[url] = parse_datetime(value)
         self.by_domain = {_bare(o.domain): o for o in self.outlets}
         self.discovered: dict[str, Discovery] = {}
         self.scheduled: set[str] = set()
         self.skipped_seen: set[str] = set()
         self.skipped_since: set[str] = set()
+        self.listing_pages: set[str] = set()
+        self.allowed_hosts, self.configured_netlocs = self._host_policy()
+        # fault injection for tests: callbacks raise on matching URLs (never set in production)
+        fault = os.environ.get("FOIATRACE_CRAWL_FAULT_URLS", "")
+        self.fault = re.compile(fault) if fault else None
+
+    def _host_policy(self) -> tuple[set[str], set[str]]:
+        """Hosts requests may go to: outlet domains (and subdomains), the hosts of their
+        configured sitemaps/feeds/URLs; private addresses only where configured exactly."""
+        allowed: set[str] = set()
+        configured: set[str] = set()
+        for outlet in self.outlets:
+            allowed.add(_bare(outlet.domain))
+            allowed.update(_bare(d) for d in outlet.extra_domains)
+            for url in outlet.sitemap_urls() + outlet.feed_urls() + outlet.article_urls():
+                host = urlsplit(url).hostname
+                if host:
+                    allowed.add(_bare(host))
+            if is_loopback(outlet.origin) or _is_ip(outlet.domain):
+                configured.add(outlet.domain.lower())
+        if self.base_url:
+            configured.add(urlsplit(self.base_url).netloc.lower())
+        return allowed, configured
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
@@ -205,7 +296,7 @@ class ArticleSpider(scrapy.Spider):
         return next(o for o in self.outlets if o.slug == slug)
 
     def _meta(self, outlet: Outlet, canonical: str, kind: str, **extra: Any) -> dict[str, Any]:
-        return {
+        meta = {
             "outlet": outlet.slug,
             "canonical": canonical,
             "kind": kind,
@@ -213,6 +304,10 @@ class ArticleSpider(scrapy.Spider):
             "autothrottle_dont_adjust_delay": self.fixed_delay(outlet),
             **extra,
         }
+        if outlet.max_bytes:
+            meta["download_maxsize"] = outlet.max_bytes
+            meta["download_warnsize"] = 0
+        return meta
 
     # --- discovery ----------------------------------------------------------------------
 
@@ -222,22 +317,28 @@ class ArticleSpider(scrapy.Spider):
                 yield self._index_request(outlet, url, "sitemap")
             for url in outlet.feed_urls():
                 yield self._index_request(outlet, url, "feed")
-            if not (outlet.sitemap_urls() or outlet.feed_urls() or outlet.urls):
+            if not (outlet.sitemap_urls() or outlet.feed_urls() or outlet.urls or outlet.listings):
                 yield self._index_request(outlet, outlet.absolute("/robots.txt"), "robots")
+            for url in outlet.listing_urls():
+                yield self._index_request(outlet, url, "listing", page=1)
             for url in outlet.article_urls():
                 canonical = self.canonical_url(url, outlet)
                 for out in self._consider(outlet, canonical, Discovery(outlet.slug, "list")):
                     yield out
 
-    def _index_request(self, outlet: Outlet, canonical: str, kind: str) -> scrapy.Request:
-        callback = {"sitemap": self.parse_sitemap, "feed": self.parse_feed}.get(
-            kind, self.parse_robots
-        )
+    def _index_request(
+        self, outlet: Outlet, canonical: str, kind: str, **extra: Any
+    ) -> scrapy.Request:
+        callback = {
+            "sitemap": self.parse_sitemap,
+            "feed": self.parse_feed,
+            "listing": self.parse_listing,
+        }.get(kind, self.parse_robots)
         return scrapy.Request(
             self.fetch_url(canonical),
             callback=callback,
             errback=self.on_error,
-            meta=self._meta(outlet, canonical, kind),
+            meta=self._meta(outlet, canonical, kind, **extra),
             priority=10,  # discover before fetching, so seen/since decide early
             dont_filter=True,
         )
@@ -280,6 +381,32 @@ class ArticleSpider(scrapy.Spider):
             found = Discovery(outlet.slug, "feed", entry.published, entry.updated, entry.title)
             yield from self._consider(outlet, canonical, found)
 
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:
+        """A section or listing page: its article links, then its next page (bounded)."""
+        outlet = self._outlet(response.meta["outlet"])
+        self.listing_pages.add(response.meta["canonical"])
+        if not isinstance(response, TextResponse):
+            yield self._error(response.meta["canonical"], outlet.slug, "listing: not HTML")
+            return
+        pattern = re.compile(outlet.article_pattern) if outlet.article_pattern else None
+        for href in response.css("a::attr(href)").getall():
+            canonical = self.canonical_url(response.urljoin(href), outlet)
+            if _bare(urlsplit(canonical).hostname or "") != _bare(outlet.domain):
+                continue
+            path = urlsplit(canonical).path
+            if canonical in self.listing_pages or not (
+                pattern.search(canonical) if pattern else looks_like_article_path(path)
+            ):
+                continue
+            yield from self._consider(outlet, canonical, Discovery(outlet.slug, "listing"))
+        page = int(response.meta.get("page", 1))
+        nxt = next_page_url(response)
+        if nxt and page < outlet.max_listing_pages:
+            canonical = self.canonical_url(nxt, outlet)
+            if canonical not in self.listing_pages:
+                self.listing_pages.add(canonical)
+                yield self._index_request(outlet, canonical, "listing", page=page + 1)
+
     def _consider(
         self, outlet: Outlet, canonical: str, found: Discovery
     ) -> Iterator[scrapy.Request]:
@@ -294,17 +421,28 @@ class ArticleSpider(scrapy.Spider):
         if self.since and newest is not None and older_than(newest, self.since):
             self.skipped_since.add(canonical)
             return
+        headers: dict[str, str] = {}
+        extra: dict[str, Any] = {}
         if canonical in self.seen:
             before = self.seen[canonical]
             if newest is None or before is None or newest <= before:
                 self.skipped_seen.add(canonical)
                 return
+            # said to have changed: ask conditionally, a 304 keeps the stored version
+            validators = self.validators.get(canonical, {})
+            if validators.get("etag"):
+                headers["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                headers["If-Modified-Since"] = validators["last_modified"]
+            if headers:
+                extra["handle_httpstatus_list"] = [304]
         self.scheduled.add(canonical)
         yield scrapy.Request(
             self.fetch_url(canonical),
             callback=self.parse_article,
             errback=self.on_error,
-            meta=self._meta(outlet, canonical, "article"),
+            headers=headers or None,
+            meta=self._meta(outlet, canonical, "article", **extra),
         )
 
     # --- articles -----------------------------------------------------------------------
@@ -314,6 +452,18 @@ class ArticleSpider(scrapy.Spider):
         outlet = self._outlet(meta["outlet"])
         requested = meta["canonical"]
         found = self.discovered.get(requested) or Discovery(outlet.slug, "list")
+        validators = _validators(response)
+        if response.status == 304:
+            yield NotModifiedItem(
+                url=requested,
+                outlet=outlet.slug,
+                discovered_lastmod=to_iso(found.newest),
+                fetched_at=utc_now_iso(),
+                **validators,
+            )
+            return
+        if self.fault is not None and self.fault.search(requested):
+            raise RuntimeError(f"injected fault for {requested}")
         body = _gunzip(response.body)
         ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if ctype and "html" not in ctype and not _looks_like_html(body):
@@ -330,7 +480,10 @@ class ArticleSpider(scrapy.Spider):
         published, source = page["published_at"], page["date_source"]
         if found.published and source in (None, "htmldate"):
             published, source = to_iso(found.published), found.via  # explicit beats a guess
-        modified = page["modified_at"] or to_iso(found.modified)
+        modified, modified_source = page["modified_at"], page.get("modified_source")
+        if modified is None and found.modified is not None:
+            modified, modified_source = to_iso(found.modified), found.via
+        warc = meta.get("warc") or {}
         yield ArticleItem(
             url=self._page_canonical(page["canonical_url"], requested, outlet),
             fetched_url=response.url,
@@ -345,6 +498,14 @@ class ArticleSpider(scrapy.Spider):
             html_sha256=hashlib.sha256(response.body).hexdigest(),
             fetched_at=utc_now_iso(),
             http_status=response.status,
+            modified_source=modified_source,
+            discovered_via=found.via,
+            discovered_lastmod=to_iso(found.newest),
+            warc_record_id=warc.get("warc_record_id"),
+            warc_sha256=warc.get("warc_sha256"),
+            warc_file=warc.get("warc_file"),
+            warc_offset=warc.get("warc_offset"),
+            **validators,
         )
 
     def _page_canonical(self, declared: str | None, requested: str, outlet: Outlet) -> str:
@@ -364,9 +525,17 @@ class ArticleSpider(scrapy.Spider):
 
     # --- errors -------------------------------------------------------------------------
 
-    def _error(self, url: str, outlet: str | None, reason: str) -> CrawlErrorItem:
+    def _error(
+        self, url: str, outlet: str | None, reason: str, warc_record_id: str | None = None
+    ) -> CrawlErrorItem:
         self.logger.warning("%s: %s", url, reason)
-        return CrawlErrorItem(url=url, outlet=outlet, reason=reason, fetched_at=utc_now_iso())
+        return CrawlErrorItem(
+            url=url,
+            outlet=outlet,
+            reason=reason,
+            fetched_at=utc_now_iso(),
+            warc_record_id=warc_record_id,
+        )
 
     def on_error(self, failure: Failure) -> Iterator[CrawlErrorItem]:
         request = failure.request  # type: ignore[attr-defined]
@@ -374,7 +543,8 @@ class ArticleSpider(scrapy.Spider):
         reason = failure_reason(failure)
         if meta.get("kind") not in (None, "article"):
             reason = f"{meta['kind']}: {reason}"
-        yield self._error(meta.get("canonical", request.url), meta.get("outlet"), reason)
+        record = (meta.get("warc") or {}).get("warc_record_id")
+        yield self._error(meta.get("canonical", request.url), meta.get("outlet"), reason, record)
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
@@ -382,3 +552,4 @@ class ArticleSpider(scrapy.Spider):
         stats.set_value("foiatrace/scheduled", len(self.scheduled))
         stats.set_value("foiatrace/skipped_seen", len(self.skipped_seen - self.scheduled))
         stats.set_value("foiatrace/skipped_since", len(self.skipped_since - self.scheduled))
+        stats.set_value("foiatrace/listing_pages", len(self.listing_pages))

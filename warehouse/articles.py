@@ -1,4 +1,9 @@
-"""Article versions: every distinct text of a canonical URL is kept, never overwritten."""
+"""Article versions: every distinct text of a canonical URL is kept, never overwritten.
+
+Beside each version: the WARC record its text was extracted from (id, payload sha256, file,
+offset), so evidence can point at archived bytes; the crawl state (sitemap date seen, HTTP
+validators) that keeps re-crawls incremental; and syndication groups across outlets.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from warehouse.runs import insert_arrow, now, sha256_text
 _ARTICLE_COLUMNS = [
     "url", "text_sha256", "outlet", "fetched_url", "title", "published_at", "modified_at",
     "date_source", "text", "authors", "section", "html_sha256", "http_status",
-    "first_fetched_at", "last_fetched_at",
+    "first_fetched_at", "last_fetched_at", "warc_record_id", "warc_sha256", "warc_file",
+    "warc_offset", "modified_source", "discovered_via",
 ]  # fmt: skip
 
 
@@ -51,12 +57,29 @@ def upsert_article_versions(
         if fresh:
             insert_arrow(con, "article_versions", _article_table(fresh))
         for r in again:
+            # same text again: refresh times; the archive reference follows html_sha256
+            # (a new archived copy when the bytes changed, the old one otherwise)
             con.execute(
                 "UPDATE article_versions SET last_fetched_at = ?, modified_at = ?, "
+                "modified_source = coalesce(?, modified_source), "
+                "warc_record_id = CASE WHEN html_sha256 IS DISTINCT FROM ? AND ? IS NOT NULL "
+                "  THEN ? ELSE coalesce(warc_record_id, ?) END, "
+                "warc_sha256 = CASE WHEN html_sha256 IS DISTINCT FROM ? AND ? IS NOT NULL "
+                "  THEN ? ELSE coalesce(warc_sha256, ?) END, "
+                "warc_file = CASE WHEN html_sha256 IS DISTINCT FROM ? AND ? IS NOT NULL "
+                "  THEN ? ELSE coalesce(warc_file, ?) END, "
+                "warc_offset = CASE WHEN html_sha256 IS DISTINCT FROM ? AND ? IS NOT NULL "
+                "  THEN ? ELSE coalesce(warc_offset, ?) END, "
                 "html_sha256 = ? WHERE url = ? AND text_sha256 = ?",
                 [
                     r["last_fetched_at"],
                     r["modified_at"],
+                    r["modified_source"],
+                    *(
+                        v
+                        for col in ("warc_record_id", "warc_sha256", "warc_file", "warc_offset")
+                        for v in (r["html_sha256"], r[col], r[col], r[col])
+                    ),
                     r["html_sha256"],
                     r["url"],
                     r["text_sha256"],
@@ -79,17 +102,118 @@ def _article_table(rows: list[dict[str, Any]]) -> pa.Table:
             ("authors", pa.list_(pa.string())), ("section", pa.string()),
             ("html_sha256", pa.string()), ("http_status", pa.int32()),
             ("first_fetched_at", pa.string()), ("last_fetched_at", pa.string()),
+            ("warc_record_id", pa.string()), ("warc_sha256", pa.string()),
+            ("warc_file", pa.string()), ("warc_offset", pa.int64()),
+            ("modified_source", pa.string()), ("discovered_via", pa.string()),
         ]
     )  # fmt: skip
     return pa.Table.from_pylist(rows, schema=schema)
 
 
 def seen_articles(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
-    """Canonical URL -> newest modification time known, for incremental crawls."""
+    """Canonical URL -> newest modification time known, for incremental crawls.
+
+    The newest of the stored versions' dates and the sitemap/feed date seen when the URL
+    was last fetched or answered 304: a sitemap whose lastmod differs a little from the
+    page's own modified time must not make every crawl fetch the page again.
+    """
+    return {url: state["modified"] for url, state in crawl_state(con).items()}
+
+
+def crawl_state(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str | None]]:
+    """Canonical URL -> {"modified", "etag", "last_modified"}: the spider's seen set."""
+    rows = con.execute(
+        """
+        WITH v AS (
+            SELECT url, max(coalesce(modified_at, published_at)) AS modified
+            FROM article_versions GROUP BY url
+        )
+        SELECT coalesce(v.url, s.url),
+               CASE WHEN v.modified IS NULL THEN s.discovered_lastmod
+                    WHEN s.discovered_lastmod IS NULL THEN v.modified
+                    ELSE greatest(v.modified, s.discovered_lastmod) END,
+               s.etag, s.last_modified
+        FROM v FULL OUTER JOIN crawl_state s ON s.url = v.url
+        WHERE v.url IS NOT NULL OR s.text_sha256 IS NOT NULL OR s.last_status = 304
+        """
+    ).fetchall()
     return {
-        url: (ts.isoformat() if ts else None)
-        for url, ts in con.execute(
-            "SELECT url, max(coalesce(modified_at, published_at)) FROM article_versions "
-            "GROUP BY url"
-        ).fetchall()
+        url: {
+            "modified": ts.isoformat() if ts else None,
+            "etag": etag,
+            "last_modified": last_modified,
+        }
+        for url, ts, etag, last_modified in rows
     }
+
+
+def upsert_crawl_state(con: duckdb.DuckDBPyConnection, records: Sequence[dict[str, Any]]) -> int:
+    """Remember, per URL, the sitemap date and HTTP validators of its last fetch or 304."""
+    rows = {}
+    for r in records:
+        rows[r["url"]] = {
+            "url": r["url"],
+            "outlet": r.get("outlet"),
+            "discovered_lastmod": r.get("discovered_lastmod"),
+            "etag": r.get("etag"),
+            "last_modified": r.get("last_modified"),
+            "last_status": int(r.get("http_status") or 200),
+            "text_sha256": r.get("text_sha256"),
+            "last_checked_at": r.get("fetched_at") or now().isoformat(),
+        }
+    if not rows:
+        return 0
+    schema = pa.schema(
+        [
+            ("url", pa.string()), ("outlet", pa.string()), ("discovered_lastmod", pa.string()),
+            ("etag", pa.string()), ("last_modified", pa.string()),
+            ("last_status", pa.int32()), ("text_sha256", pa.string()),
+            ("last_checked_at", pa.string()),
+        ]
+    )  # fmt: skip
+    table = pa.Table.from_pylist(list(rows.values()), schema=schema)
+    insert_arrow(
+        con,
+        "crawl_state",
+        table,
+        "ON CONFLICT (url) DO UPDATE SET outlet = excluded.outlet, "
+        "discovered_lastmod = "
+        "coalesce(excluded.discovered_lastmod::TIMESTAMPTZ, crawl_state.discovered_lastmod), "
+        "etag = coalesce(excluded.etag, crawl_state.etag), "
+        "last_modified = coalesce(excluded.last_modified, crawl_state.last_modified), "
+        "last_status = excluded.last_status, "
+        "text_sha256 = coalesce(excluded.text_sha256, crawl_state.text_sha256), "
+        "last_checked_at = excluded.last_checked_at::TIMESTAMPTZ",
+    )
+    return len(rows)
+
+
+def latest_texts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """(url, outlet, published_at, text) of each URL's newest version, for syndication."""
+    cur = con.execute(
+        "SELECT url, outlet, published_at, text FROM article_versions "
+        "QUALIFY row_number() OVER (PARTITION BY url ORDER BY last_fetched_at DESC, "
+        "text_sha256) = 1"
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def replace_syndication(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]], method: str
+) -> int:
+    """Replace the syndication groups with a fresh computation (one transaction)."""
+    t = now()
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM syndication")
+        for r in rows:
+            con.execute(
+                "INSERT INTO syndication VALUES (?, ?, ?, ?, ?)",
+                [r["url"], r["original_url"], float(r["similarity"]), method, t],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)

@@ -1,0 +1,207 @@
+"""Downloader and spider middlewares: safety, archive, retry backoff, exceptions as errors.
+
+- ``SafetyMiddleware`` (first in the chain, before robots.txt is fetched): every request,
+  redirects included, must go to an outlet's configured hosts; private, loopback and
+  link-local addresses only when an outlet is configured there (``--base-url`` on
+  127.0.0.1 in tests and scenarios). Blocked requests never leave the process.
+- ``ArchiveMiddleware``: writes each response to the run's WARC file and puts the
+  record's reference on ``request.meta["warc"]`` for the item.
+- ``BackoffMiddleware``: a retried request waits ``base * 2**(n-1)`` seconds (capped,
+  jittered) so a struggling server is given room instead of being hit again at once.
+- ``ErrorItemsMiddleware``: an exception in a callback becomes a ``CrawlErrorItem``
+  naming the URL; Scrapy would otherwise log it and lose the page silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import random
+import socket
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawlers.archive import WarcArchive
+from crawlers.dates import utc_now_iso
+from crawlers.items import CrawlErrorItem
+
+log = logging.getLogger(__name__)
+
+
+class BlockedRequest(IgnoreRequest):
+    """A request the safety rules refused; the message is the error item's reason."""
+
+
+def _bare(host: str) -> str:
+    return host.lower().rstrip(".").removeprefix("www.")
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, RFC 1918, link-local (cloud metadata), CGNAT, reserved, multicast..."""
+    return not addr.is_global
+
+
+class SafetyMiddleware:
+    """Refuse requests outside the outlets' hosts and to private addresses (see module)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._resolved: dict[str, bool] = {}
+        self.resolve = crawler.settings.getbool("FOIATRACE_RESOLVE_CHECK", True)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SafetyMiddleware:
+        return cls(crawler)
+
+    def _policy(self) -> tuple[set[str], set[str]]:
+        """(allowed host names/domains, explicitly configured netlocs)."""
+        spider = self.crawler.spider
+        allowed = set(getattr(spider, "allowed_hosts", set()) or set())
+        configured = set(getattr(spider, "configured_netlocs", set()) or set())
+        return allowed, configured
+
+    def check(self, url: str) -> str | None:
+        """The reason a URL is refused, or None when it may be fetched."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"blocked: scheme {parts.scheme or '?'!r}"
+        host = (parts.hostname or "").lower()
+        if not host:
+            return "blocked: no host"
+        allowed, configured = self._policy()
+        if parts.netloc.lower() in configured or host in configured:
+            return None  # an outlet (or --base-url) is configured exactly there
+        addr = _ip(host)
+        if addr is not None and is_private(addr):
+            return f"blocked: private address {host}"
+        if host == "localhost" or host.endswith(".localhost"):
+            return f"blocked: private address {host}"
+        bare = _bare(host)
+        if not any(bare == d or bare.endswith("." + d) for d in allowed):
+            return f"blocked: off-domain host {host}"
+        if addr is None and self.resolve and self._resolves_private(host):
+            return f"blocked: {host} resolves to a private address"
+        return None
+
+    def _resolves_private(self, host: str) -> bool:
+        """Whether a configured name points into a private network (cached per host)."""
+        if host not in self._resolved:
+            try:
+                infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+                addrs = {_ip(str(info[4][0]).split("%")[0]) for info in infos}
+                self._resolved[host] = any(a is not None and is_private(a) for a in addrs)
+            except OSError:
+                self._resolved[host] = False  # the download reports the DNS failure
+        return self._resolved[host]
+
+    def process_request(self, request: Request) -> None:
+        reason = self.check(request.url)
+        if reason is None:
+            return
+        if request.meta.get("redirect_urls"):
+            reason = reason.replace("blocked: ", "blocked: redirect to ", 1)
+        self.crawler.stats.inc_value("foiatrace/blocked")
+        raise BlockedRequest(reason)
+
+
+class ArchiveMiddleware:
+    """Write every response to the run's WARC file (``FOIATRACE_ARCHIVE_DIR``)."""
+
+    def __init__(self, crawler: Crawler, directory: str, name: str) -> None:
+        self.crawler = crawler
+        self.archive = WarcArchive(directory, name)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
+        directory = crawler.settings.get("FOIATRACE_ARCHIVE_DIR")
+        if not directory:
+            raise NotConfigured("FOIATRACE_ARCHIVE_DIR is not set")
+        from crawlers.archive import run_file_name
+
+        name = crawler.settings.get("FOIATRACE_ARCHIVE_NAME") or run_file_name()
+        return cls(crawler, directory, name)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, values in response.headers.items()
+            for v in values
+        ]
+        ref = self.archive.write_response(
+            response.url,
+            response.status,
+            headers,
+            response.body,
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            ip_address=str(response.ip_address) if response.ip_address else None,
+        )
+        request.meta["warc"] = ref.as_dict()
+        self.crawler.stats.inc_value("foiatrace/archived")
+        return response
+
+    def spider_closed(self) -> None:
+        self.archive.close()
+
+
+class BackoffMiddleware:
+    """Exponential backoff before a retried request (Scrapy retries immediately)."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffMiddleware:
+        base = crawler.settings.getfloat("FOIATRACE_RETRY_BACKOFF_BASE", 1.0)
+        if base <= 0:
+            raise NotConfigured("no backoff")
+        return cls(base, crawler.settings.getfloat("FOIATRACE_RETRY_BACKOFF_MAX", 60.0))
+
+    async def process_request(self, request: Request) -> None:
+        tries = int(request.meta.get("retry_times", 0))
+        if tries:
+            delay = min(self.cap, self.base * 2 ** (tries - 1))
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+
+
+class ErrorItemsMiddleware:
+    """Turn an exception raised in a spider callback into an error item for that URL."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ErrorItemsMiddleware:
+        return cls(crawler)
+
+    def process_spider_exception(
+        self, response: Response, exception: Exception
+    ) -> Iterable[Any] | None:
+        if isinstance(exception, HttpError):
+            return None  # handled by the request's errback / HttpErrorMiddleware
+        meta = response.meta if response.request is not None else {}
+        url = meta.get("canonical", response.url)
+        reason = f"spider error: {type(exception).__name__}: {exception}"[:300]
+        log.error("%s: %s", url, reason, exc_info=exception)
+        self.crawler.stats.inc_value("foiatrace/spider_exceptions")
+        return [
+            CrawlErrorItem(
+                url=url, outlet=meta.get("outlet"), reason=reason, fetched_at=utc_now_iso()
+            )
+        ]

@@ -1,0 +1,257 @@
+"""The crawl step end to end on loopback: WARC archive read back with warcio, re-crawls that
+fetch nothing unchanged, changed pages as new versions, 304s, and a killed run resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from crawlers.archive import sha256_base32
+from crawlers.serve import serve_site
+from foiatrace.crawl_step import crawl
+from warehouse.db import connect
+
+FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
+REPO = Path(__file__).resolve().parents[1]
+ARTICLE_PATHS = {
+    "/harbor-gazette/2021/03/04/ferry-captain-cited-after-dock-collision.html",
+    "/harbor-gazette/2021/03/10/council-approves-seawall-bond.html",
+    "/harbor-gazette/2021/02/01/lighthouse-museum-reopens.html",
+}
+FERRY = "https://harborgazette.example/harbor-gazette/2021/03/04/ferry-captain-cited-after-dock-collision.html"  # noqa: E501
+
+
+def warc_records(archive: Path) -> dict[str, tuple[str, str, bytes]]:
+    """record id -> (file, payload digest header, raw payload) for every WARC file."""
+    found = {}
+    for path in sorted(archive.glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh, check_digests=True):
+                rid = record.rec_headers.get_header("WARC-Record-ID")
+                digest = record.rec_headers.get_header("WARC-Payload-Digest")
+                found[rid] = (path.name, digest, record.raw_stream.read())
+    return found
+
+
+def assert_archive_matches(con: duckdb.DuckDBPyConnection, archive: Path) -> int:
+    """Every stored version's record exists, and its bytes hash to the stored sha256."""
+    import hashlib
+
+    records = warc_records(archive)
+    rows = con.execute(
+        "SELECT url, warc_record_id, warc_sha256, warc_file, warc_offset FROM article_versions"
+    ).fetchall()
+    for url, rid, sha, file, offset in rows:
+        assert rid in records, url
+        name, digest, payload = records[rid]
+        assert name == file
+        assert hashlib.sha256(payload).hexdigest() == sha
+        assert digest == sha256_base32(sha)
+        with (archive / file).open("rb") as fh:  # the offset opens that very record
+            fh.seek(offset)
+            first = next(iter(ArchiveIterator(fh)))
+            assert first.rec_headers.get_header("WARC-Record-ID") == rid
+    return len(rows)
+
+
+def test_crawl_step_archive_increments_and_versions(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", site)
+    db = tmp_path / "wh" / "foiatrace.duckdb"
+    archive = tmp_path / "wh" / "archive"
+    hits: list[str] = []
+    with serve_site(site, requests=hits) as base:
+        first = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
+        assert first["new_versions"] == 3 and first["errors"] == 3
+        assert set(hits) >= ARTICLE_PATHS
+
+        # second crawl: nothing changed, no article is requested again
+        hits.clear()
+        second = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
+        assert second["new_versions"] == 0 and second["skipped_seen"] == 3
+        assert not set(hits) & ARTICLE_PATHS
+
+        # the sitemap says the ferry page changed, and it did: a second version
+        ferry = site / "harbor-gazette/2021/03/04/ferry-captain-cited-after-dock-collision.html"
+        html = ferry.read_text(encoding="utf-8")
+        ferry.write_text(
+            html.replace("</article>", "<p>UPDATE 2: The dock reopened on Monday.</p></article>")
+            if "</article>" in html
+            else html.replace("UPDATE: Service resumed", "UPDATE: Full service resumed"),
+            encoding="utf-8",
+        )
+        later = time.time() + 60
+        os.utime(ferry, (later, later))
+        sitemap = site / "harbor-gazette/sitemap.xml"
+        sitemap.write_text(
+            sitemap.read_text(encoding="utf-8").replace(
+                "2021-03-05T09:15:00-05:00", "2021-03-06T09:00:00Z"
+            ),
+            encoding="utf-8",
+        )
+        hits.clear()
+        third = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
+        assert third["new_versions"] == 1
+        assert set(hits) & ARTICLE_PATHS == {"/" + ferry.relative_to(site).as_posix()}
+
+        # the sitemap moves again but the page did not: a conditional request, 304
+        sitemap.write_text(
+            sitemap.read_text(encoding="utf-8").replace(
+                "2021-03-06T09:00:00Z", "2021-03-07T09:00:00Z"
+            ),
+            encoding="utf-8",
+        )
+        fourth = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
+        assert fourth["new_versions"] == 0 and fourth["not_modified"] == 1
+        hits.clear()
+        fifth = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
+        assert not set(hits) & ARTICLE_PATHS and fifth["not_modified"] == 0
+
+    con = connect(db)
+    try:
+        versions = con.execute(
+            "SELECT count(*) FROM article_versions WHERE url = ?", [FERRY]
+        ).fetchone()
+        assert versions == (2,)
+        assert con.execute("SELECT count(DISTINCT url) FROM article_versions").fetchone() == (3,)
+        texts = con.execute("SELECT text FROM articles WHERE url = ?", [FERRY]).fetchall()
+        assert len(texts) == 1  # the view shows the newest version once
+        assert assert_archive_matches(con, archive) == 4
+        reasons = dict(con.execute("SELECT source, reason FROM errors").fetchall())
+        assert reasons[FERRY.replace("2021/03/04/ferry-captain-cited-after-dock-collision",
+                                     "2021/03/12/missing-page")] == "HTTP 404"  # fmt: skip
+        src = con.execute(
+            "SELECT date_source, modified_source, discovered_via FROM article_versions "
+            "WHERE url = ? ORDER BY first_fetched_at LIMIT 1",
+            [FERRY],
+        ).fetchone()
+        assert src == ("jsonld", "jsonld", "sitemap")
+    finally:
+        con.close()
+    assert not list(archive.glob("*.open"))
+    assert not list((tmp_path / "wh" / "crawl-staging").glob("*.jsonl"))
+
+
+def synthetic_site(root: Path, n: int) -> list[str]:
+    paths = []
+    locs = []
+    for i in range(n):
+        path = f"/kr/2022/01/{i + 1:02d}/story-{i}.html"
+        paths.append(path)
+        locs.append(
+            f"<url><loc>https://killresume.example{path}</loc>"
+            f"<lastmod>2022-01-{i + 1:02d}T12:00:00Z</lastmod></url>"
+        )
+        page = root / path.lstrip("/")
+        page.parent.mkdir(parents=True, exist_ok=True)
+        body = "".join(
+            f"<p>Story {i}, paragraph {j}: the county board heard testimony about the "
+            f"bridge repairs and the detour that has slowed traffic for weeks.</p>"
+            for j in range(5)
+        )
+        page.write_text(
+            f"<html><head><title>Story {i}</title><meta property='article:published_time' "
+            f"content='2022-01-{i + 1:02d}T12:00:00Z'></head><body><article><h1>Story {i}"
+            f"</h1>{body}</article></body></html>",
+            encoding="utf-8",
+        )
+    (root / "kr").mkdir(exist_ok=True)
+    (root / "kr" / "sitemap.xml").write_text(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(locs)
+        + "</urlset>",
+        encoding="utf-8",
+    )
+    return paths
+
+
+def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    paths = synthetic_site(site, 10)
+    outlets = tmp_path / "o.toml"
+    outlets.write_text(
+        '[[outlet]]\nslug = "kr"\nname = "KR"\ndomain = "killresume.example"\n'
+        'sitemap = "/kr/sitemap.xml"\nrss = ""\ncrawl_delay = 0.25\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "wh" / "foiatrace.duckdb"
+    staging = tmp_path / "wh" / "crawl-staging"
+    archive = tmp_path / "wh" / "archive"
+    code = (
+        "import sys; from foiatrace.crawl_step import crawl; "
+        "crawl(sys.argv[1], sys.argv[2], base_url=sys.argv[3], quiet=True)"
+    )
+    hits: list[str] = []
+    with serve_site(site, requests=hits) as base:
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(db), str(outlets), base],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        staged: list[dict[str, str]] = []
+        deadline = time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline and len(staged) < 3:
+                time.sleep(0.05)
+                for f in staging.glob("*.jsonl"):
+                    lines = f.read_text(encoding="utf-8").splitlines()
+                    staged = [json.loads(x) for x in lines if x.endswith("}")]
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)  # the step and its Scrapy child, mid-crawl
+            proc.wait(timeout=10)
+        assert 3 <= len(staged) < 10, "the crawl was not killed midway"
+        assert list(archive.glob("*.warc.gz.open")), "the killed run's archive is left open"
+        stored = {"/" + r["url"].split("/", 3)[3] for r in staged if r["type"] == "article"}
+
+        hits.clear()
+        stats = crawl(db, outlets, base_url=base, quiet=True)
+    assert stats["resumed"] == len(stored)
+    assert not set(hits) & stored  # nothing stored before the kill is fetched again
+    assert set(hits) >= set(paths) - stored
+    assert stats["repaired_archives"]
+    con = connect(db)
+    try:
+        assert con.execute(
+            "SELECT count(*), count(DISTINCT url) FROM article_versions"
+        ).fetchone() == (10, 10)
+        assert assert_archive_matches(con, archive) == 10
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("cut", [1, 200])
+def test_repair_truncates_a_cut_record(tmp_path: Path, cut: int) -> None:
+    from crawlers.archive import WarcArchive, repair_open_files
+
+    arch = WarcArchive(tmp_path, "x")
+    arch.write_response("http://127.0.0.1/a", 200, [("Content-Type", "text/html")], b"<p>a</p>")
+    arch.write_response(
+        "http://127.0.0.1/b", 200, [("Content-Type", "text/html")], b"<p>b</p>" * 99
+    )
+    assert arch.fh is not None
+    arch.fh.close()
+    size = arch.path.stat().st_size
+    with arch.path.open("r+b") as fh:
+        fh.truncate(size - cut)
+    (fixed,) = repair_open_files(tmp_path)
+    assert [r.rec_headers.get_header("WARC-Target-URI") for r in warc_iter(fixed)] == [
+        "http://127.0.0.1/a"
+    ]
+
+
+def warc_iter(path: Path) -> list:  # type: ignore[type-arg]
+    with path.open("rb") as fh:
+        return [r for r in ArchiveIterator(fh) if r.content_stream().read() is not None]
