@@ -446,10 +446,11 @@ def eval_calibrate(
 
 def _register_evals() -> None:
     """Evaluations that live in their own modules add their commands to ``eval``."""
-    from foiatrace import eval_extraction, eval_intake
+    from foiatrace import eval_extraction, eval_intake, eval_pairs
 
     eval_intake.register(eval_app)
     eval_extraction.register(eval_app)
+    eval_pairs.register(eval_app)
 
 
 _register_evals()
