@@ -20,7 +20,7 @@ import numpy as np
 
 from foiatrace import pipeline
 from foiatrace.evaluate import build_warehouse
-from matching.score import PAIR_FEATURES, ScoreModel
+from matching.score import PAIR_FEATURES, ScoreModel, pair_score
 from warehouse.db import connect
 
 C_REGULARIZATION = 0.3  # strong: few labelled pairs, and held-out data differs
@@ -32,6 +32,7 @@ class PairSet:
     keys: list[tuple[str, str]]  # (bates, article path)
     X: np.ndarray
     y: np.ndarray
+    features: list[dict[str, float]]  # as stored, incl. flags the model does not weigh
 
 
 def _labels(scenario: Path) -> set[tuple[str, str]]:
@@ -64,13 +65,14 @@ def pair_features(scenario: Path, source: str = "eml", workdir: Path | None = No
         finally:
             con.close()
     positives = _labels(scenario)
-    keys, rows, ys = [], [], []
+    keys, rows, ys, feats = [], [], [], []
     for p in result.pairs:
         key = (bates.get(p.msg_key) or "", urlsplit(p.article_url).path)
         keys.append(key)
         rows.append([p.features[f] for f in PAIR_FEATURES])
+        feats.append(dict(p.features))
         ys.append(1 if key in positives and p.rows else 0)
-    return PairSet(str(scenario), keys, np.asarray(rows, dtype=float), np.asarray(ys))
+    return PairSet(str(scenario), keys, np.asarray(rows, dtype=float), np.asarray(ys), feats)
 
 
 def fit(sets: list[PairSet]) -> ScoreModel:
@@ -101,7 +103,8 @@ def _prf(scores: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float
 
 
 def _scores(model: ScoreModel, s: PairSet) -> np.ndarray:
-    return np.array([model.predict(dict(zip(PAIR_FEATURES, row, strict=True))) for row in s.X])
+    """Scores as the matcher gives them (rejections included), with ``model``'s weights."""
+    return np.array([pair_score(model, f) for f in s.features])
 
 
 def choose_threshold(sets: list[PairSet], models: list[ScoreModel]) -> float:

@@ -162,7 +162,7 @@ def load_email_docs(con: Any) -> list[Any]:
     return docs
 
 
-_DISCLOSURE_KEY = ("msg_key", "article_url", "detail_key")
+_DISCLOSURE_KEY = ("msg_key", "article_url", "detail_key", "article_sentence")
 
 
 def _store_disclosures(
@@ -176,7 +176,7 @@ def _store_disclosures(
         if found:
             best: dict[tuple[str, str, str], Any] = {}
             for d in found:
-                k = (d.msg_key, d.article_url, d.detail_key)
+                k = (d.msg_key, d.article_url, d.detail_key, d.article_sentence)
                 if k not in best or d.score > best[k].score:
                     best[k] = d
             rows = [
@@ -185,6 +185,7 @@ def _store_disclosures(
                     "article_url": d.article_url,
                     "detail_type": d.detail_type,
                     "detail_key": d.detail_key,
+                    "article_sentence": d.article_sentence,
                     "article_key": d.article_key,
                     "email_quote": d.email_quote,
                     "article_quote": d.article_quote,

@@ -77,7 +77,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|permanent residen(?:t|cy)"
         ),
     ),
-    ("immigration_status", "daca", _rx(r"\bDACA\b|deferred action for childhood")),
+    ("immigration_status", "daca", _rx(r"\bDACA\b|deferred action")),
     ("immigration_status", "tps", _rx(r"\bTPS\b|temporary protected status")),
     (
         "immigration_status",
@@ -224,7 +224,12 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "enforcement_action",
         "release",
-        _rx(r"\breleased\b|\brelease\b|\bbond\b|\blet (?:him |her |them )?go\b|\bfreed\b"),
+        # custody, not a "press release" or a "released statement"
+        _rx(
+            r"\breleased (?:from|on|him|her|them|after|in|to)\b|\b(?:his|her|their) release\b"
+            r"|\brelease from\b|\bon bond\b|\bbond hearing|\blet (?:him |her |them )?go\b"
+            r"|\bfreed\b|\bwas released\b"
+        ),
     ),
     (
         "enforcement_action",
@@ -240,6 +245,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         _rx(
             r"order of supervision|supervised release"
             r"|ankle monitor|alternatives to detention"
+            r"|check[- ]?in[^.;]{0,30}\b(?:immigration|ICE|deportation) (?:officers?|officials?)"
+            r"|report(?:ing)? (?:regularly |periodically )?to (?:ICE|immigration)"
         ),
     ),
     (
@@ -375,6 +382,19 @@ def _date_keys(text: str) -> list[Detail]:
         season = "fall" if m.group(1).lower() == "autumn" else m.group(1).lower()
         out.append(Detail("date", f"season:{int(m.group(2)):04d}-{season}", m.group(0)))
     return out
+
+
+_REFUSAL = _rx(
+    r"\b(?:not able|unable|cannot|can't|can not|won't|will not|would not|does not|do not|did not"
+    r"|declined?|declines|refused?|refuses)\b(?:\s+\w+){0,2}?\s+(?:to\s+)?"
+    r"(?:comment|discuss|confirm|say|provide|release|disclose|share|answer|speak)"
+)
+
+
+def is_refusal(text: str) -> bool:
+    """ "ICE declined to say whether...", "we are not able to comment on...": a sentence that
+    withholds carries no disclosed detail, whatever words it shares."""
+    return bool(_REFUSAL.search(text))
 
 
 def extract(text: str) -> list[Detail]:

@@ -20,9 +20,17 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from matching.details import DETAIL_TYPES, Detail, extract
+from matching.details import DETAIL_TYPES, Detail, extract, is_refusal
 from matching.parties import agency_domains, recipient_class, same_site, sender_role
-from matching.score import KEEP_FLOOR, ScoreModel, content_words, idf, jaccard, load_model
+from matching.score import (
+    KEEP_FLOOR,
+    ScoreModel,
+    content_words,
+    idf,
+    jaccard,
+    load_model,
+    pair_score,
+)
 from matching.segment import Segment, segment
 
 DEFAULT_WINDOW = timedelta(days=30)
@@ -30,7 +38,9 @@ TOP_K_PER_ARTICLE = 3  # per email sentence: best article sentences kept by cosi
 COSINE_FLOOR = 0.3  # below this a sentence pair is weighed only when it shares a detail
 BOILERPLATE_DOCS = 3  # a sentence found in this many messages (or articles) is boilerplate
 RARE_NAME_IDF = 1.5  # a name this rare in the corpus identifies a person (or a place)
+RARE_DETAIL_IDF = 2.0  # a detail this rare, three of them shared, points at the same person
 IDF_CAP = 15.0
+ROWS_PER_DETAIL = 3  # an article may print one detail in several sentences: each is a row
 
 _NORM = re.compile(r"[^a-z0-9]+")
 
@@ -67,6 +77,7 @@ class Disclosure:
     article_url: str
     detail_type: str
     detail_key: str
+    article_sentence: int  # index of the quoted sentence in the article version's text
     email_quote: str
     article_quote: str
     shared_details: list[str]
@@ -149,13 +160,16 @@ def _norm(text: str) -> str:
 
 
 def _mark_boilerplate(docs: Iterable[_Doc]) -> None:
-    """Sentences repeated across many documents (policy lines, disclaimers) carry nothing."""
+    """Sentences repeated across many documents (policy lines, disclaimers) and refusals
+    ("declined to say whether...") carry no disclosed detail."""
     docs = list(docs)
     counts: Counter[str] = Counter()
     for doc in docs:
         counts.update({_norm(s.text) for s in doc.segs})
     for doc in docs:
-        doc.boiler = [counts[_norm(s.text)] >= BOILERPLATE_DOCS for s in doc.segs]
+        doc.boiler = [
+            counts[_norm(s.text)] >= BOILERPLATE_DOCS or is_refusal(s.text) for s in doc.segs
+        ]
 
 
 def _names(
@@ -290,8 +304,26 @@ def match(
             col += n
             pair = ctx.evaluate(email, e_doc, e_names, e_typed_all, public_pages, art, block, t)
             pairs.append(pair)
+    _supersede_internal(pairs, model)
     found = [r for p in pairs if p.score >= keep_floor for r in p.rows]
     return MatchResult(found, weighed, pairs)
+
+
+def _supersede_internal(pairs: list[PairEvidence], model: ScoreModel) -> None:
+    """The disclosure is the message that reached the outlet: an internal message (a draft,
+    a briefing) whose shared details an outbound message to the same outlet also shares with
+    the article is superseded by it."""
+    outbound: dict[str, set[str]] = defaultdict(set)
+    for p in pairs:
+        if p.features["to_outlet"] and p.rows:
+            outbound[p.article_key].update(r.detail_key for r in p.rows)
+    for p in pairs:
+        if p.features["to_internal"] and p.rows:
+            overlap = {r.detail_key for r in p.rows} & outbound.get(p.article_key, set())
+            p.features["superseded"] = float(bool(overlap))
+            p.score = pair_score(model, p.features)
+            for r in p.rows:
+                r.score = p.score
 
 
 @dataclass
@@ -327,7 +359,8 @@ class _PairContext:
             if not a_doc.boiler[j]:
                 for d in ds:
                     a_index[d.key].add(j)
-        best: dict[str, tuple[float, int, int, list[str]]] = {}
+        # per (detail, article sentence): the best email sentence
+        best: dict[tuple[str, int], tuple[float, int, list[str]]] = {}
         support: set[str] = set()
         max_cos = 0.0
         k = min(TOP_K_PER_ARTICLE, block.shape[1]) if block.shape[1] else 0
@@ -349,18 +382,20 @@ class _PairContext:
                 support.update(key for key in shared if e_keys[key].type not in DETAIL_TYPES)
                 rank = cos + 0.05 * len(shared) + 0.03 * jaccard(e_doc.words[i], a_doc.words[j])
                 for key in typed:
-                    if key not in best or rank > best[key][0]:
-                        best[key] = (rank, i, j, shared)
-        keys = set(best)
+                    if (key, j) not in best or rank > best[(key, j)][0]:
+                        best[(key, j)] = (rank, i, shared)
+        keys = {key for key, _ in best}
         anchor_keys = set(e_names) & set(self.art_names[art.key])
         anchor = sum(e_names[key] for key in anchor_keys)
         conflict = float(bool(e_names) and bool(self.art_names[art.key]) and not anchor_keys)
-        public = self._public_share(keys, e_names, e_typed_all, public_pages, art.url)
+        public, new = self._public_share(keys, e_names, e_typed_all, public_pages, art.url)
         rcpt = recipient_class(email.recipients, self.agency, art.domain)
         f = {
             "n_details": float(len(keys)),
             "detail_idf": min(sum(self.w(key) for key in keys), IDF_CAP),
-            "best_cosine": max((float(block[i, j]) for _, i, j, _ in best.values()), default=0.0),
+            "best_cosine": max(
+                (float(block[i, j]) for (_, j), (_, i, _) in best.items()), default=0.0
+            ),
             "max_cosine": max_cos,
             "support_idf": min(sum(self.w(key) for key in support), IDF_CAP),
             "anchor_idf": min(anchor, IDF_CAP),
@@ -369,27 +404,33 @@ class _PairContext:
             "to_internal": float(rcpt == "internal"),
             "thread_link": float(reporter_link(email.thread_addresses, art.domain)),
             "public_before": public,
+            "new_details": float(new),
             "lag_days": lag / 24.0,
         }
-        score = self.model.predict(f) if keys else 0.0
+        score = pair_score(self.model, f)
         pair = PairEvidence(email.key, art.key, art.url, f, score)
-        for key, (_, i, j, shared) in sorted(best.items()):
-            pair.rows.append(
-                Disclosure(
-                    msg_key=email.key,
-                    article_key=art.key,
-                    article_url=art.url,
-                    detail_type=key.split(":", 1)[0],
-                    detail_key=key,
-                    email_quote=e_doc.segs[i].text,
-                    article_quote=a_doc.segs[j].text,
-                    shared_details=shared,
-                    score=score,
-                    cosine=float(block[i, j]),
-                    lag_hours=lag,
-                    features=f,
+        by_key: dict[str, list[tuple[float, int, int, list[str]]]] = defaultdict(list)
+        for (key, j), (rank, i, shared) in best.items():
+            by_key[key].append((rank, i, j, shared))
+        for key in sorted(by_key):
+            for _, i, j, shared in sorted(by_key[key], reverse=True)[:ROWS_PER_DETAIL]:
+                pair.rows.append(
+                    Disclosure(
+                        msg_key=email.key,
+                        article_key=art.key,
+                        article_url=art.url,
+                        detail_type=key.split(":", 1)[0],
+                        detail_key=key,
+                        article_sentence=j,
+                        email_quote=e_doc.segs[i].text,
+                        article_quote=a_doc.segs[j].text,
+                        shared_details=shared,
+                        score=score,
+                        cosine=float(block[i, j]),
+                        lag_hours=lag,
+                        features=f,
+                    )
                 )
-            )
         return pair
 
     def _public_share(
@@ -399,13 +440,13 @@ class _PairContext:
         e_typed_all: set[str],
         public_pages: list[tuple[str, str]],
         url: str,
-    ) -> float:
+    ) -> tuple[float, int]:
         """Share of the pair's details already printed, about the same person, before the
-        email: a page that names the same rare person or shares three of its details. The
+        email: a page that names the same rare person or shares three of its rare details. The
         article itself does not count (published before and updated after the email, its
         text before the update is not known here)."""
         if not keys:
-            return 0.0
+            return 0.0, 0
         public: set[str] = set()
         for page, page_url in public_pages:
             if page_url == url:
@@ -413,9 +454,8 @@ class _PairContext:
             typed = self.art_typed[page]
             if not keys & typed:
                 continue
-            same_person = bool(set(e_names) & set(self.art_names[page])) or (
-                len(e_typed_all & typed) >= 3
-            )
+            rare_shared = [k for k in e_typed_all & typed if self.w(k) >= RARE_DETAIL_IDF]
+            same_person = bool(set(e_names) & set(self.art_names[page])) or len(rare_shared) >= 3
             if same_person:
                 public |= keys & typed
-        return len(public) / len(keys)
+        return len(public) / len(keys), len(keys - public)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-MATCHER_VERSION = "0.2"
+MATCHER_VERSION = "0.3"
 KEEP_FLOOR = 0.05  # pairs scoring below this are not stored at all
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
@@ -30,6 +30,7 @@ PAIR_FEATURES = (
     "to_internal",  # the message stayed inside the agency
     "thread_link",  # someone on the thread writes from the outlet's domain
     "public_before",  # share of the details already printed about the person before the email
+    "new_details",  # shared details not printed about the person before the email
     "lag_days",  # days from the email to the article (or its update)
 )
 
@@ -95,6 +96,19 @@ HAND_SET = ScoreModel(
     mean={"n_details": 2.0, "detail_idf": 5.0, "best_cosine": 0.5, "anchor_idf": 2.0},
     scale={"n_details": 1.5, "detail_idf": 4.0, "best_cosine": 0.2, "anchor_idf": 3.0},
 )  # fmt: skip
+
+
+INTERNAL_SUPERSEDED = 0.2  # factor for an internal message whose details went out later
+
+
+def pair_score(model: ScoreModel, f: dict[str, float]) -> float:
+    """The matcher's final score of a pair: the model's probability, zero when no shared detail
+    is new (all were printed about the person before the email: DESIGN's rejection), scaled
+    down when an outbound message to the outlet carried the same details (``superseded``)."""
+    if f.get("new_details", 0.0) <= 0:
+        return 0.0
+    score = model.predict(f)
+    return score * INTERNAL_SUPERSEDED if f.get("superseded") else score
 
 
 @lru_cache(maxsize=1)

@@ -92,7 +92,7 @@ def _warehouse_with_one_disclosure(db: Path) -> None:
     )
     con.execute(
         "INSERT INTO disclosures VALUES ('p:B-1', 'https://news.example/a.html', "
-        "'citizenship:peru', 'citizenship', 'k', 'He is a citizen of Peru.', "
+        "'citizenship:peru', 0, 'citizenship', 'k', 'He is a citizen of Peru.', "
         "'A Peruvian national.', ['citizenship:peru'], 0.9, 0.7, 24.0, NULL, '{}', 'test', now())"
     )
     con.close()

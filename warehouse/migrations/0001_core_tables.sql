@@ -141,6 +141,7 @@ CREATE TABLE disclosures (
     msg_key          VARCHAR NOT NULL,
     article_url      VARCHAR NOT NULL,
     detail_key       VARCHAR NOT NULL,     -- normalized detail, e.g. citizenship:ireland
+    article_sentence INTEGER NOT NULL,     -- which sentence of the article prints it
     detail_type      VARCHAR NOT NULL,
     article_key      VARCHAR NOT NULL,     -- the article version matched
     email_quote      VARCHAR,
@@ -153,7 +154,7 @@ CREATE TABLE disclosures (
     features         JSON,
     matcher_version  VARCHAR NOT NULL,
     matched_at       TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (msg_key, article_url, detail_key)
+    PRIMARY KEY (msg_key, article_url, detail_key, article_sentence)
 );
 
 -- Reviewers' verdicts live apart from the matcher's output, so re-runs never touch them.
