@@ -100,9 +100,9 @@ def _fit_ranker(pairs: list[tuple[str, str]], vec: dict[str, np.ndarray]) -> np.
     return lr.coef_[0]
 
 
-def insciout(data: Path) -> dict[str, dict[str, float]]:
+def insciout(data: Path, limit: int | None = None) -> dict[str, dict[str, float]]:
     train = load_insciout(data / "insciout" / "insciout_train.jsonl")
-    test = load_insciout(data / "insciout" / "insciout_test.jsonl")
+    test = load_insciout(data / "insciout" / "insciout_test.jsonl")[:limit]
     vec = _embed([t for p in train + test for t in p])
     weights = _fit_ranker(train, vec)
     return {
