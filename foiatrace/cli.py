@@ -320,32 +320,48 @@ def demo(
 
     db = _db()
     try:
-        rows = run_demo(db, use_airflow=airflow, quiet=State.quiet)
+        rows = run_demo(db, use_airflow=airflow, quiet=State.quiet, verbose=State.verbose)
     except RuntimeError as exc:
         raise _fail(str(exc)) from exc
     show_evidence(rows)
-    out.print(f"\n{len(rows)} disclosures; warehouse: [bold]{db.resolve()}[/bold]")
+    pairs = len({(r["bates"], r["article_url"]) for r in rows})
+    out.print(
+        f"{pairs} disclosing (message, article) pairs, {len(rows)} evidence rows; "
+        f"warehouse: [bold]{db.resolve()}[/bold]"
+    )
     if not rows:
         raise _fail("the demo found no disclosure")
 
 
 def show_evidence(rows: list[dict[str, Any]]) -> None:
-    """Each disclosure as a heading (who, where, what, how sure) over its two quotes, side by
-    side: readable at 80 columns, where an 8-column table is not."""
+    """One heading per (message, article) pair (who, where, how sure), then each shared detail
+    with its two quotes side by side: readable at 80 columns."""
+    from itertools import groupby
+
     from rich.markup import escape
 
-    for r in rows:
-        sent = r["email_sent_at"].strftime("%Y-%m-%d %H:%M UTC") if r["email_sent_at"] else "?"
+    def pair(r: dict[str, Any]) -> tuple[str, str]:
+        return (str(r["bates"]), r["article_url"])
+
+    for (bates, url), group in groupby(sorted(rows, key=pair), key=pair):
+        items = list(group)
+        r0 = items[0]
+        sent = r0["email_sent_at"].strftime("%Y-%m-%d %H:%M UTC") if r0["email_sent_at"] else "?"
+        copy = f"\n  copy of {escape(r0['syndicated_from'])}" if r0.get("syndicated_from") else ""
         out.print(
-            f"[bold]{escape(str(r['bates']))}[/bold] ({sent}) -> "
-            f"[cyan]{escape(r['article_url'])}[/cyan]\n  {r['detail_type']}, score "
-            f"{r['score']:.2f}, lag {r['lag_hours']:.0f} h, shared: "
-            f"{escape(r['shared_details'] or '-')}"
+            f"[bold]{escape(bates)}[/bold] ({sent}) -> [cyan]{escape(url)}[/cyan]{copy}\n"
+            f"  score {r0['score']:.2f}, published {r0['lag_hours']:.0f} h after the email"
         )
         quotes = Table(show_header=True, box=None, padding=(0, 2), expand=True)
-        quotes.add_column("email", ratio=1)
-        quotes.add_column("article", ratio=1)
-        quotes.add_row(escape(r["email_quote"] or ""), escape(r["article_quote"] or ""))
+        quotes.add_column("detail", ratio=1, overflow="fold")
+        quotes.add_column("email", ratio=2)
+        quotes.add_column("article", ratio=2)
+        for r in items:
+            quotes.add_row(
+                escape(r["detail_type"]),
+                escape(r["email_quote"] or ""),
+                escape(r["article_quote"] or ""),
+            )
         out.print(quotes)
         out.print()
 

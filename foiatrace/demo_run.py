@@ -44,8 +44,13 @@ def airflow_env(airflow_home: Path, settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_dag_test(airflow_home: Path, settings: Settings, quiet: bool = False) -> None:
-    """`airflow db migrate` then `airflow dags test` in subprocesses; raises on failure."""
+def run_dag_test(
+    airflow_home: Path, settings: Settings, quiet: bool = False, verbose: bool = False
+) -> Path:
+    """`airflow db migrate` then `airflow dags test` in subprocesses; raises on failure.
+
+    Airflow's own output goes to ``<AIRFLOW_HOME>/demo-run.log`` (streamed with ``verbose``),
+    so the demo's result is not lost in it; a failure shows the log's tail."""
     airflow = Path(sys.executable).with_name("airflow")
     if not airflow.exists():
         raise RuntimeError(f"{airflow}: Airflow is not installed in this environment")
@@ -53,17 +58,34 @@ def run_dag_test(airflow_home: Path, settings: Settings, quiet: bool = False) ->
         raise RuntimeError(f"{dags_folder()}: DAG file not found (use --no-airflow)")
     airflow_home.mkdir(parents=True, exist_ok=True)
     env = airflow_env(airflow_home, settings)
-    out = subprocess.DEVNULL if quiet else None
-    for cmd in ([str(airflow), "db", "migrate"], [str(airflow), "dags", "test", DAG_ID]):
-        proc = subprocess.run(
-            cmd, env=env, stdout=out, stderr=subprocess.STDOUT if quiet else None, check=False
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"`{' '.join(cmd[1:])}` failed with exit code {proc.returncode}")
+    log_path = airflow_home / "demo-run.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        for label, cmd in (
+            ("Airflow metadata (SQLite)", [str(airflow), "db", "migrate"]),
+            (f"DAG {DAG_ID}", [str(airflow), "dags", "test", DAG_ID]),
+        ):
+            if not quiet:
+                print(f"{label}: airflow {' '.join(cmd[1:])} ...", flush=True)
+            sink = None if verbose else log
+            proc = subprocess.run(cmd, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False)
+            if proc.returncode != 0:
+                log.flush()
+                tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-30:])
+                raise RuntimeError(
+                    f"`airflow {' '.join(cmd[1:])}` failed (exit {proc.returncode}); "
+                    f"log: {log_path}\n{tail}"
+                )
+    if not quiet:
+        print(f"Airflow log: {log_path}", flush=True)
+    return log_path
 
 
 def run_demo(
-    db: Path, use_airflow: bool = True, quiet: bool = False, airflow_home: Path | None = None
+    db: Path,
+    use_airflow: bool = True,
+    quiet: bool = False,
+    airflow_home: Path | None = None,
+    verbose: bool = False,
 ) -> list[dict[str, Any]]:
     """Run the pipeline on the demo corpus; returns the evidence rows at the default threshold."""
     if not (DEMO_DIR / "outlets.toml").exists():
@@ -79,7 +101,8 @@ def run_demo(
             export_dir=db.parent / "exports",
         )
         if use_airflow:
-            run_dag_test((airflow_home or Path.cwd() / ".airflow").resolve(), settings, quiet)
+            home = (airflow_home or Path.cwd() / ".airflow").resolve()
+            run_dag_test(home, settings, quiet, verbose)
         else:
             pipeline.ingest(db, settings.productions, settings.production)
             pipeline.crawl(db, settings.outlets, base_url=base_url)  # type: ignore[arg-type]
