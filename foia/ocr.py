@@ -15,7 +15,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ def run_ocr(src: Path, dst: Path, *, force: bool = False, jobs: int = 2) -> None
     ocrmypdf.ocr(
         src, dst, language=["eng"], skip_text=not force, force_ocr=force,
         output_type="pdf", optimize=0, jobs=jobs, progress_bar=False,
+        plugins=["foia.ocr_image"],  # box outlines around redaction markers erased for OCR
     )  # fmt: skip
 
 
@@ -97,12 +98,24 @@ def parse_pdf_any(path: Path, default_tz: str, ocr: str = "auto") -> list[Messag
 
 _ADDR_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BOX_EDGE_RE = re.compile(r"[|\[\]{}]\s*(?=\(b\))|(?<=\))\s*[|\]}]")
+# "(b) (6)", "(6)(6)" (b read as 6), "(b)(7) (C)": one spelling, as the printout has it.
+_MARKER_RE = re.compile(r"\(\s*[b6]\s*\)\s*\(\s*([1-9])\s*\)(?:(?<=7\))\s*\(\s*([A-F])\s*\))?")
+# Header labels as OCR misreads them at the start of a line ("Ce:" for "Cc:").
+_LABEL_FIX = {"Ce": "Cc", "CE": "CC", "Bce": "Bcc"}
+_LABEL_FIX_RE = re.compile(r"^((?:>\s?)*)(Ce|CE|Bce)\s*[:;]")
+# A lone "|" standing between two lower-case words is a capital I ("what | can share").
+_PIPE_I_RE = re.compile(r"(^|(?<!\S)[A-Za-z]?[a-z]+[,;:.!?]? )\|(?=(?:'[a-z]{1,2})?\s+[a-z]+\b)")
 
 
 def clean_ocr_text(text: str) -> str:
     """Undo OCR's usual damage to printed mail: redaction-box edges read as ``| } ]`` around
-    ``(b)(N)`` markers, and addresses split at ``@`` (``name @domain``)."""
+    ``(b)(N)`` markers, markers read with inner spaces (``(b) (6)``) or ``b`` as ``6``, a
+    capital I read as ``|``, ``Ce:`` for the ``Cc:`` label, and addresses split at ``@``
+    (``name @domain``)."""
     text = _BOX_EDGE_RE.sub(" ", text)
+    text = _LABEL_FIX_RE.sub(lambda m: m[1] + _LABEL_FIX[m[2]] + ":", text)
+    text = _MARKER_RE.sub(lambda m: f"(b)({m[1]})" + (f"({m[2]})" if m[2] else ""), text)
+    text = _PIPE_I_RE.sub(r"\1I", text)
     text = re.sub(r"(?<=[\w.+-])\s+@\s*(?=[\w-])|(?<=[\w.+-])@\s+(?=[\w-])", "@", text)
     # Addresses are lower-case: a capital I inside one is OCR's reading of a lower-case l.
     text = _ADDR_RE.sub(
@@ -116,44 +129,168 @@ def clean_ocr_text(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def _avg_measure(width: float, text: str) -> Callable[[str], float]:
-    per_char = width / max(len(text), 1)
-    return lambda s: per_char * len(s)
+# --------------------------------------------------------------------------- URLs
+
+_URL_START_RE = re.compile(r"^[<(\[\"']?(?:https?://|www\.)\S*$", re.IGNORECASE)
+_URL_PIECE_RE = re.compile(r"[\w\-./~%?=&#+:@!$*,;]+[>)\]\"'.,;:!?]*")
+_WEB_EXT_RE = re.compile(r"\.(?:s?html?|php|aspx?|jsp|cfm|pdf)\b", re.IGNORECASE)
+_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}[.,;:]?")
+_WORDS_SLASH_RE = re.compile(r"[A-Za-z]+(?:/[A-Za-z]+)+[.,;:!?)]*")
 
 
-def _words(tp: Any) -> list[tuple[float, float, float, float, str]]:
-    """(left, bottom, right, top, text) per word, from character boxes (exact, no overlap)."""
+def url_continues(url: str, piece: str) -> bool:
+    """True when ``piece``, printed after ``url`` with a space between, is the rest of it.
+
+    Tesseract splits a long URL where a narrow glyph leaves a wide gap (``.../201 8/08/1
+    4/ice-...``): a piece that carries URL punctuation (a ``/`` path step or a web file
+    name) and no space-worthy shape (a date, ``and/or``) belongs to the URL before it.
+    """
+    if not _URL_START_RE.match(url) or url.endswith((">", ")", "]", '"', "'")):
+        return False
+    if not _URL_PIECE_RE.fullmatch(piece) or re.match(r"https?://|www\.", piece, re.I):
+        return False
+    if _DATE_RE.fullmatch(piece) or _WORDS_SLASH_RE.fullmatch(piece):
+        return False
+    return "/" in piece or bool(_WEB_EXT_RE.search(piece)) or piece[0] in "?#&=%"
+
+
+def repair_urls(text: str) -> str:
+    """Rejoin URLs that OCR broke with spaces (see :func:`url_continues`)."""
+    out: list[str] = []
+    for tok in text.split(" "):
+        if out and tok and url_continues(out[-1], tok):
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return " ".join(out)
+
+
+# --------------------------------------------------------------------------- word boxes
+
+# Letters that sit on the baseline and reach cap or ascender height: their boxes give a
+# line's baseline and type size; ``>``, ``-`` or x-height letters alone do not.
+_WORDY_RE = re.compile(r"[A-Za-z0-9]")
+_TALL = frozenset("ABCDEFGHIKLMNOPRSTUVWXYZ0123456789bdfhklt")
+
+
+@dataclass
+class _Word:
+    x0: float  # the word's box as OCR drew it (advance widths, not ink)
+    x1: float
+    bottom: float  # ink extents
+    top: float
+    text: str
+    base: float | None  # baseline, from letters that sit on it
+    cap: float | None  # height of capitals, digits, ascenders
+
+    @property
+    def mid(self) -> float:
+        return (self.bottom + self.top) / 2
+
+
+def _words(tp: Any) -> list[_Word]:
+    """Words of an OCR text layer with their boxes.
+
+    Horizontal extents come from the characters' advance boxes, which the OCR renderer
+    stretches to the word box tesseract found (ink boxes of its invisible font are not the
+    word's ink); heights and baselines from ink boxes of tall letters only.
+    """
     text = tp.get_text_range()
-    words: list[tuple[float, float, float, float, str]] = []
+    words: list[_Word] = []
     cur: list[tuple[float, float, float, float, str]] = []
 
     def flush() -> None:
-        if cur:
-            t = "".join(c[4] for c in cur)
-            words.append((min(c[0] for c in cur), min(c[1] for c in cur),
-                          max(c[2] for c in cur), max(c[3] for c in cur), t))  # fmt: skip
-            cur.clear()
+        if not cur:
+            return
+        tall = [c for c in cur if c[4] in _TALL]
+        bases = sorted(c[1] for c in tall)
+        caps = sorted(c[3] - c[1] for c in tall)
+        words.append(
+            _Word(
+                cur[0][0], cur[-1][2], min(c[1] for c in cur), max(c[3] for c in cur),
+                "".join(c[4] for c in cur),
+                bases[len(bases) // 2] if bases else None,
+                caps[len(caps) // 2] if caps else None,
+            )
+        )  # fmt: skip
+        cur.clear()
 
     for i, ch in enumerate(text):
         if ch.isspace():
             flush()
             continue
         try:
-            left, bottom, right, top = tp.get_charbox(i)
+            left, _, right, _ = tp.get_charbox(i, loose=True)
+            _, bottom, _, top = tp.get_charbox(i)
         except Exception:  # noqa: BLE001 - generated characters have no box
             continue
+        if cur and left < cur[-1][0]:  # a new run drawn back to the left: a new word
+            flush()
         cur.append((left, bottom, right, top, ch))
     flush()
     return words
+
+
+def _median(values: list[float], default: float) -> float:
+    values = sorted(values)
+    return values[len(values) // 2] if values else default
+
+
+def _rows(words: list[_Word]) -> list[list[_Word]]:
+    """Words grouped into text lines, top to bottom, each left to right."""
+    words = sorted(words, key=lambda w: (-w.mid, w.x0))
+    rows: list[list[_Word]] = []
+    for w in words:
+        if rows:
+            r = rows[-1]
+            rmid = _median([x.mid for x in r], w.mid)
+            h = max(x.top - x.bottom for x in r)
+            if abs(w.mid - rmid) < 0.5 * max(h, w.top - w.bottom):
+                r.append(w)
+                continue
+        rows.append([w])
+    for r in rows:
+        r.sort(key=lambda x: x.x0)
+    return rows
+
+
+_BATES_HEAD_RE = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:[-_][A-Z0-9]+)*[-_]?\d+")
+
+
+def _glue_pieces(row: list[_Word], space: float, edge: bool) -> list[_Word]:
+    """Merge tokens OCR split at a narrow glyph's wide gap (``.../201 8/08``, ``ABC-0041 41``):
+    URL pieces anywhere (see :func:`url_continues`), and a digit run continuing a Bates-like
+    token in the page's header or footer band (``edge``). Only words closer than ~1.6
+    spaces are candidates."""
+    out: list[_Word] = []
+    for w in row:
+        prev = out[-1] if out else None
+        glue = prev is not None and w.x0 - prev.x1 < 1.6 * space
+        if glue and prev is not None:
+            bates = edge and bool(_BATES_HEAD_RE.fullmatch(prev.text)) and w.text.isdigit()
+            glue = bates or url_continues(prev.text, w.text)
+        if glue and prev is not None:
+            out[-1] = _Word(
+                prev.x0, w.x1, min(prev.bottom, w.bottom), max(prev.top, w.top),
+                prev.text + w.text, prev.base if prev.base is not None else w.base,
+                max(prev.cap or 0, w.cap or 0) or None,
+            )  # fmt: skip
+        else:
+            out.append(w)
+    return out
 
 
 def ocr_layout(path: Path, numbers: set[int]) -> dict[int, Page]:
     """Pages (1-based ``numbers``) rebuilt from the OCR layer's word boxes.
 
     Words on one baseline form a line; a gap wider than ~2 characters starts a new span
-    (so a column-aligned ``From:`` label is its own span, as in a printed layout); sizes
-    within 30% of the page's typical line height are snapped to it, so header rows and
-    body lines compare as the same size the way they do in a text-layer printout.
+    (so a column-aligned ``From:`` label is its own span, as in a printed layout). A line's
+    type size is read from its capitals and ascenders; sizes within 30% of the page's
+    typical one are snapped to it (and lines with no tall letter or only redaction markers,
+    such as a lone ``>`` or ``> (b)(6)``, take it), so header rows and body lines compare
+    as the same size the way they do in a text-layer printout. Span widths are measured
+    per word from the OCR boxes, so the reader's wrapped-line test uses the widths
+    tesseract saw, not font metrics.
     """
     import pypdfium2 as pdfium  # noqa: PLC0415
 
@@ -163,44 +300,38 @@ def ocr_layout(path: Path, numbers: set[int]) -> dict[int, Page]:
         for number in sorted(numbers):
             page = doc[number - 1]
             width, height = page.get_size()
-            tp = page.get_textpage()
-            words = _words(tp)
-            words.sort(key=lambda w: (-(w[1] + w[3]) / 2, w[0]))
-            rows: list[list[tuple[float, float, float, float, str]]] = []
-            for w in words:
-                mid = (w[1] + w[3]) / 2
-                if rows:
-                    r = rows[-1]
-                    rmid = sorted((x[1] + x[3]) / 2 for x in r)[len(r) // 2]
-                    h = max(x[3] - x[1] for x in r)
-                    if abs(mid - rmid) < 0.5 * max(h, w[3] - w[1]):
-                        r.append(w)
-                        continue
-                rows.append([w])
-            heights = sorted(
-                max(x[3] for x in r) - min(x[1] for x in r) for r in rows if len(r) > 3
+            rows = _rows(_words(page.get_textpage()))
+            gaps = [b.x0 - a.x1 for r in rows for a, b in zip(r, r[1:], strict=False)]
+            caps = [_median([w.cap for w in r if w.cap], 0.0) for r in rows if len(r) > 3]
+            typical = _median([c for c in caps if c > 0], 7.0)
+            space = _median([g for g in gaps if 0 < g < typical], 0.35 * typical)
+            per_char = _median(
+                [(w.x1 - w.x0) / len(w.text) for r in rows for w in r], 0.55 * typical
             )
-            typical = heights[len(heights) // 2] if heights else 10.0
             lines: list[Line] = []
             for r in rows:
-                r.sort(key=lambda x: x[0])
-                bottoms = sorted(x[1] for x in r)
-                y = bottoms[len(bottoms) // 2]
-                h = max(x[3] for x in r) - min(x[1] for x in r)
+                mid = _median([w.mid for w in r], 0.0)
+                r = _glue_pieces(r, space, not 0.1 * height < mid < 0.9 * height)
+                bases = [w.base for w in r if w.base is not None]
+                y = _median(bases, 0.0) if bases else _median([w.bottom for w in r], 0.0)
+                cap = _median([w.cap for w in r if w.cap], 0.0)
+                if not _WORDY_RE.search(_MARKER_RE.sub("", " ".join(w.text for w in r))):
+                    cap = 0.0  # only markers and quote signs: OCR's line box is no guide
                 in_band = 0.08 * height < y < 0.92 * height  # print headers/footers keep theirs
-                snap = in_band and abs(h - typical) <= 0.3 * typical
-                size = 10.0 if snap else 10.0 * h / typical
+                snap = in_band and (not cap or abs(cap - typical) <= 0.3 * typical)
+                size = 10.0 if snap or not cap else 10.0 * cap / typical
                 spans: list[Span] = []
                 cur = [r[0]]
                 for w in r[1:]:
                     prev = cur[-1]
-                    char = (prev[2] - prev[0]) / max(len(prev[4]), 1)
-                    if w[0] - prev[2] > 2.5 * char:
-                        spans.append(_span(cur, y, size))
+                    # ~2.5 characters; a narrow word ("I", "|", ",") uses the page's width
+                    char = max((prev.x1 - prev.x0) / max(len(prev.text), 1), per_char)
+                    if w.x0 - prev.x1 > 2.5 * char:
+                        spans.append(_span(cur, y, size, space))
                         cur = [w]
                     else:
                         cur.append(w)
-                spans.append(_span(cur, y, size))
+                spans.append(_span(cur, y, size, space))
                 lines.append(Line(y, spans))
             out[number] = Page(number, width, height, lines)
     finally:
@@ -208,10 +339,30 @@ def ocr_layout(path: Path, numbers: set[int]) -> dict[int, Page]:
     return out
 
 
-def _span(words: list[tuple[float, float, float, float, str]], y: float, size: float) -> Span:
-    text = clean_ocr_text(" ".join(w[4] for w in words))
-    x0, x1 = words[0][0], words[-1][2]
+class _WordWidths:
+    """Widths in one OCR span: exact for the span and each of its words, else per character."""
+
+    def __init__(self, words: list[_Word], text: str, space: float) -> None:
+        self.text, self.width = text, words[-1].x1 - words[0].x0
+        self.space = space
+        self.per_char = self.width / max(len(text), 1)
+        self.words: dict[str, float] = {}
+        for w in words:
+            self.words.setdefault(clean_ocr_text(w.text), w.x1 - w.x0)
+
+    def __call__(self, s: str) -> float:
+        if s == self.text:
+            return self.width
+        if s == " ":
+            return self.space
+        if s in self.words:
+            return self.words[s]
+        return self.per_char * len(s)
+
+
+def _span(words: list[_Word], y: float, size: float, space: float) -> Span:
+    text = repair_urls(clean_ocr_text(" ".join(w.text for w in words)))
     # A header label ("From:") printed bold in the original: OCR cannot tell; a lone label
     # span is flagged bold so the layout reader treats it like the printed label it is.
     bold = bool(re.fullmatch(r"(?:From|Sent|To|Cc|Bcc|Subject|Date)\s*:", text, re.IGNORECASE))
-    return Span(x0, y, text, size, bold, _avg_measure(x1 - x0, text))
+    return Span(words[0].x0, y, text, size, bold, _WordWidths(words, text, space))

@@ -20,8 +20,11 @@ import re
 from foia.models import Redaction
 
 # (b)(6), (b) (7) (c), (b)(7)(C), (B)(5) ... tolerant of inner spaces and letter case.
+# Only exemption 7 has lettered parts: in "(b)(6) (c)" the "(c)" marks a cell number, and
+# the "(b)" of a following "(b)(7)" starts the next marker, not a part of this one.
 _FOIA_RE = re.compile(
-    r"\(\s*[bB]\s*\)\s*\(\s*(?P<num>[1-9])\s*\)(?:\s*\(\s*(?P<sub>[A-Fa-f])\s*\))?"
+    r"\(\s*[bB]\s*\)\s*\(\s*(?:(?P<seven>7)\s*\)"
+    r"(?:\s*\(\s*(?P<sub>[A-Fa-f])\s*\)(?!\s*\(\s*[1-9]\s*\)))?|(?P<num>[1-689])\s*\))"
 )
 
 # One State-style code: B1..B9 optionally followed by an E.O. 13526 1.4(x) category list.
@@ -55,7 +58,7 @@ def _normalize_state_code(raw: str) -> str:
 def find_redactions(text: str) -> list[Redaction]:
     """All redaction markers in ``text``, in order, with offsets into ``text``."""
     found: list[Redaction] = [
-        Redaction(normalize_foia_code(m["num"], m["sub"]), m.start(), m.end())
+        Redaction(normalize_foia_code(m["num"] or m["seven"], m["sub"]), m.start(), m.end())
         for m in _FOIA_RE.finditer(text)
     ]
     offset = 0
