@@ -6,8 +6,9 @@ alone (ours and plain trafilatura) on the same pages.
 DIR defaults to ../shared/data/article-extraction/html (181 real news pages). Each page is
 served ``--repeat`` times under different URLs so that the run is long enough to measure.
 The crawl is the production path: ``foiatrace.crawl_step.crawl`` (Scrapy subprocess,
-loopback politeness, WARC archive, DuckDB upsert, syndication pass), so its time includes
-the subprocess start and the load. Extraction-only rows run in this process, one core.
+loopback politeness, WARC archive, DuckDB upsert, syndication pass, WACZ packaging), so
+its time includes the subprocess start and the load. Extraction-only rows run in this
+process, on one core.
 """
 
 from __future__ import annotations
@@ -80,18 +81,20 @@ def main(argv: list[str] | None = None) -> int:
         con = connect(db)
         stored = con.execute("SELECT count(*) FROM article_versions").fetchone()[0]
         con.close()
-        archive_mb = sum(p.stat().st_size for p in (db.parent / "archive").glob("*")) / 1e6
+        archive = db.parent / "archive"
+        warc_mb = sum(p.stat().st_size for p in archive.glob("*.warc.gz")) / 1e6
+        wacz_mb = sum(p.stat().st_size for p in archive.glob("*.wacz")) / 1e6
     crawl_rate = stored / elapsed
 
     rows = [
         ("plain trafilatura extract (in process)", len(texts), plain_rate),
         ("foiatrace extract_article (in process)", len(texts), ours_rate),
-        ("foiatrace crawl step: fetch+extract+WARC+DuckDB", stored, crawl_rate),
+        ("crawl step: fetch+extract+WARC+DuckDB+WACZ", stored, crawl_rate),
     ]
     print(f"pages: {args.pages} ({len(files)} files x {args.repeat}); cpus: {os.cpu_count()}")
     print(
         f"crawl: {stored} stored, {stats['errors']} errors, {elapsed:.1f} s, "
-        f"WARC {archive_mb:.1f} MB"
+        f"WARC {warc_mb:.1f} MB, WACZ {wacz_mb:.1f} MB"
     )
     print(f"{'path':<50} {'pages':>6} {'pages/s':>9} {'vs plain':>9}")
     for name, n, rate in rows:

@@ -59,3 +59,22 @@ class NotModifiedItem:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: str = ""
+
+
+@dataclass
+class IndexStateItem:
+    """A sitemap or feed fetched (200: its parsed entries) or checked again (304: unchanged).
+
+    ``entries`` is ``{"index": bool, "entries": [{"url", "published", "modified",
+    "title"}]}`` (dates ISO 8601 with their original offset), None after a 304 (the stored
+    entries stand) or when the body did not parse (nothing to reuse).
+    """
+
+    url: str  # canonical
+    outlet: str
+    kind: str  # "sitemap" | "feed"
+    status: int
+    etag: str | None = None
+    last_modified: str | None = None
+    entries: dict | None = None  # type: ignore[type-arg]
+    fetched_at: str = ""

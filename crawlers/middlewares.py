@@ -4,6 +4,12 @@
   redirects included, must go to an outlet's configured hosts; private, loopback and
   link-local addresses only when an outlet is configured there (``--base-url`` on
   127.0.0.1 in tests and scenarios). Blocked requests never leave the process.
+- ``OutletRobotsTxtMiddleware`` (replaces Scrapy's): robots.txt is that of the site a
+  request stands for. With ``--base-url`` every outlet is served from one local origin
+  (possibly under a path); Scrapy would fetch ``<base netloc>/robots.txt`` once for all
+  outlets and match the local path. Here each outlet's canonical origin has its own
+  parser, fetched at the mapped ``fetch_url(https://<domain>/robots.txt)``, and the rules
+  are matched against the canonical URL.
 - ``ArchiveMiddleware``: writes each response to the run's WARC file and puts the
   record's reference on ``request.meta["warc"]`` for the item.
 - ``BackoffMiddleware``: a retried request waits ``base * 2**(n-1)`` seconds (capped,
@@ -25,9 +31,13 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.robotstxt import RobotParser
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import Deferred
 
 from crawlers.archive import WarcArchive
 from crawlers.dates import utc_now_iso
@@ -117,6 +127,72 @@ class SafetyMiddleware:
             reason = reason.replace("blocked: ", "blocked: redirect to ", 1)
         self.crawler.stats.inc_value("foiatrace/blocked")
         raise BlockedRequest(reason)
+
+
+class OutletRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """robots.txt per canonical origin, fetched where that origin is mapped (see module)."""
+
+    def target(self, request: Request) -> tuple[str, str, str]:
+        """(parser key, robots.txt URL to fetch, URL the rules are matched against).
+
+        A request under ``base_url`` for an outlet stands for that outlet's canonical URL;
+        any other request stands for itself.
+        """
+        spider = self.crawler.spider
+        checked = request.url
+        slug = request.meta.get("outlet")
+        outlets = getattr(spider, "outlets", None) or []
+        outlet = next((o for o in outlets if o.slug == slug), None)
+        if outlet is not None and getattr(spider, "base_url", None):
+            checked = spider.canonical_url(request.url, outlet)
+        parts = urlsplit(checked)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        fetch = getattr(spider, "fetch_url", None)
+        robots_url = fetch(origin + "/robots.txt") if fetch else origin + "/robots.txt"
+        return origin, robots_url, checked
+
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+        if request.meta.get("dont_obey_robotstxt"):
+            return
+        if request.url.startswith(("data:", "file:")):
+            return
+        key, robots_url, checked = self.target(request)
+        rp = await self._parser_for(key, robots_url, request)
+        if rp is None:
+            return
+        useragent = self._robotstxt_useragent or request.headers.get(
+            b"User-Agent", self._default_useragent
+        )
+        if not rp.allowed(checked, useragent):
+            log.debug("Forbidden by robots.txt: %s (%s)", request, checked)
+            self._stats.inc_value("robotstxt/forbidden")
+            raise IgnoreRequest("Forbidden by robots.txt")
+
+    async def _parser_for(self, key: str, robots_url: str, request: Request) -> RobotParser | None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        if key not in self._parsers:
+            self._parsers[key] = Deferred()
+            meta: dict[str, Any] = {"dont_obey_robotstxt": True, "kind": "robots.txt"}
+            # the outlet's slot (its delay, concurrency, AutoThrottle policy) paces it
+            for name in ("download_slot", "autothrottle_dont_adjust_delay"):
+                if name in request.meta:
+                    meta[name] = request.meta[name]
+            robots_req = Request(
+                robots_url, priority=self.DOWNLOAD_PRIORITY, meta=meta, callback=NO_CALLBACK
+            )
+            try:
+                resp = await self.crawler.engine.download_async(robots_req)
+                await self._parse_robots(resp, key, request)
+            except Exception as exc:
+                if not isinstance(exc, IgnoreRequest):
+                    log.error("Error downloading %s: %s", robots_url, exc)
+                self._robots_error(exc, key)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[key]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
 
 
 class ArchiveMiddleware:

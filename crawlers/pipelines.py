@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawlers.dates import utc_now_iso
-from crawlers.items import ArticleItem, CrawlErrorItem, NotModifiedItem
+from crawlers.items import ArticleItem, CrawlErrorItem, IndexStateItem, NotModifiedItem
 
 
 def sha256_text(text: str) -> str:
@@ -26,12 +26,14 @@ def sha256_text(text: str) -> str:
 
 
 def item_record(item: Any) -> dict[str, Any]:
-    """``{"type": "article"|"error"|"not_modified", ...fields}``: the output line format."""
+    """``{"type": "article"|"error"|"not_modified"|"index", ...fields}``: the line format."""
     kind = "article"
     if isinstance(item, CrawlErrorItem):
         kind = "error"
     elif isinstance(item, NotModifiedItem):
         kind = "not_modified"
+    elif isinstance(item, IndexStateItem):
+        kind = "index"
     fields = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
     return {"type": kind, **fields}
 
@@ -75,6 +77,9 @@ class JsonLinesPipeline:
             stats.inc_value("foiatrace/articles")
         elif isinstance(item, NotModifiedItem):
             stats.inc_value("foiatrace/not_modified")
+        elif isinstance(item, IndexStateItem):
+            key = "index_not_modified" if adapter["status"] == 304 else "index_fetched"
+            stats.inc_value(f"foiatrace/{key}")
         else:
             stats.inc_value("foiatrace/errors")
         assert self.fh is not None

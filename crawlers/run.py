@@ -8,7 +8,7 @@ process's ``crawlers.run`` logger.
 
     python -m crawlers.run --outlets outlets.toml --out items.jsonl \
         [--base-url http://127.0.0.1:8000] [--since 2019-01-01] [--seen-file seen.json]
-        [--archive-dir DIR] [-q]
+        [--index-state-file state.json] [--archive-dir DIR] [-q]
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class CrawlSummary:
     skipped_seen: int = 0  # not fetched: already seen and unchanged
     skipped_since: int = 0  # not fetched: dated before ``since``
     not_modified: int = 0  # re-fetched conditionally, answered 304
+    index_fetched: int = 0  # sitemaps and feeds fetched (200) and parsed
+    index_not_modified: int = 0  # sitemaps and feeds answered 304: last entries reused
     blocked: int = 0  # refused by the safety rules (off-domain, private address)
     archived: int = 0  # responses written to the WARC archive
     listing_pages: int = 0
@@ -73,6 +75,7 @@ def crawl(
     extra_env: dict[str, str] | None = None,
     archive_dir: Path | None = None,
     archive_name: str | None = None,
+    index_state: dict[str, Any] | None = None,
 ) -> CrawlSummary:
     """Crawl the outlets of ``outlets_file`` in a subprocess; one JSON line per item.
 
@@ -80,8 +83,9 @@ def crawl(
     (ISO 8601, or None = unknown, not re-fetched), or to a dict with ``modified``,
     ``etag`` and ``last_modified`` for conditional re-fetches; ``since`` skips sitemap and feed
     entries dated before that day; ``archive_dir`` gets the run's WARC file
-    (``archive_name``, default ``crawl-<time>-<pid>.warc.gz``). Raises CrawlError when
-    the child process fails.
+    (``archive_name``, default ``crawl-<time>-<pid>.warc.gz``); ``index_state`` maps sitemap
+    and feed URLs to their validators and last parsed entries (asked conditionally, a 304
+    reuses the entries). Raises CrawlError when the child process fails.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +105,10 @@ def crawl(
             seen_file = Path(tmp) / "seen.json"
             seen_file.write_text(json.dumps(seen), encoding="utf-8")
             cmd += ["--seen-file", str(seen_file)]
+        if index_state:
+            state_file = Path(tmp) / "index-state.json"
+            state_file.write_text(json.dumps(index_state), encoding="utf-8")
+            cmd += ["--index-state-file", str(state_file)]
         if archive_dir:
             cmd += ["--archive-dir", str(Path(archive_dir).resolve())]
         if archive_name:
@@ -144,6 +152,7 @@ def run_in_process(
     log_level: str = "INFO",
     archive_dir: Path | None = None,
     archive_name: str | None = None,
+    index_state: dict[str, Any] | None = None,
 ) -> CrawlSummary:
     """Run the spider in this process (once per process: the reactor cannot restart)."""
     import time
@@ -171,7 +180,14 @@ def run_in_process(
     started = time.monotonic()
     process = AsyncCrawlerProcess(settings=settings)
     crawler = process.create_crawler(ArticleSpider)
-    process.crawl(crawler, outlets=outlets, base_url=base_url, since=since, seen=seen)
+    process.crawl(
+        crawler,
+        outlets=outlets,
+        base_url=base_url,
+        since=since,
+        seen=seen,
+        index_state=index_state,
+    )
     process.start()
     stats = crawler.stats
     assert stats is not None
@@ -183,6 +199,8 @@ def run_in_process(
         skipped_seen=int(stats.get_value("foiatrace/skipped_seen", 0)),
         skipped_since=int(stats.get_value("foiatrace/skipped_since", 0)),
         not_modified=int(stats.get_value("foiatrace/not_modified", 0)),
+        index_fetched=int(stats.get_value("foiatrace/index_fetched", 0)),
+        index_not_modified=int(stats.get_value("foiatrace/index_not_modified", 0)),
         blocked=int(stats.get_value("foiatrace/blocked", 0)),
         archived=int(stats.get_value("foiatrace/archived", 0)),
         listing_pages=int(stats.get_value("foiatrace/listing_pages", 0)),
@@ -204,6 +222,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="fetch every outlet from this origin instead")
     parser.add_argument("--since", type=date.fromisoformat, help="skip entries before this date")
     parser.add_argument("--seen-file", type=Path, help="JSON {canonical url: lastmod|null}")
+    parser.add_argument(
+        "--index-state-file", type=Path, help="JSON {sitemap/feed url: validators, entries}"
+    )
     parser.add_argument("--summary-file", type=Path, help="write the summary JSON here")
     parser.add_argument("--archive-dir", type=Path, help="write the responses to WARC here")
     parser.add_argument("--archive-name", help="WARC file name (default: crawl-<time>-<pid>)")
@@ -221,11 +242,15 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(seen, dict):
             print(f"{args.seen_file}: expected a JSON object", file=sys.stderr)
             return 2
+    index_state = None
+    if args.index_state_file:
+        index_state = json.loads(args.index_state_file.read_text(encoding="utf-8"))
     try:
         summary = run_in_process(
             args.outlets, args.out, args.base_url, args.since, seen,
             log_level="WARNING" if args.quiet else "INFO",
             archive_dir=args.archive_dir, archive_name=args.archive_name,
+            index_state=index_state,
         )  # fmt: skip
     except OutletsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)

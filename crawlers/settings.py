@@ -61,6 +61,9 @@ DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100): a blocked host must not even be asked for its robots.txt
     "crawlers.middlewares.SafetyMiddleware": 50,
     "crawlers.middlewares.BackoffMiddleware": 60,
+    # robots.txt of the site a request stands for (the mapped origin with --base-url)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.OutletRobotsTxtMiddleware": 100,
 }
 # Added by crawlers.run when an archive directory is given. Responses pass middlewares
 # from high to low: above RedirectMiddleware (600) so 3xx are archived, and above

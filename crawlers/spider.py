@@ -37,11 +37,14 @@ from twisted.python.failure import Failure
 from crawlers.dates import older_than, parse_datetime, to_iso, utc_now_iso
 from crawlers.extract import extract_article
 from crawlers.feeds import parse_feed
-from crawlers.items import ArticleItem, CrawlErrorItem, NotModifiedItem
+from crawlers.items import ArticleItem, CrawlErrorItem, IndexStateItem, NotModifiedItem
 from crawlers.outlets import Outlet
 from crawlers.sitemaps import parse_sitemap, sitemaps_from_robots
 
 MAX_GUNZIP_BYTES = 64 * 1024 * 1024
+
+
+_VIA_RANK = {"sitemap": 0, "feed": 1, "listing": 2, "list": 3}
 
 
 @dataclass
@@ -62,13 +65,15 @@ class Discovery:
     def merged(self, other: Discovery) -> Discovery:
         """Combine what a sitemap and a feed said (they arrive in either order)."""
         mods = [d for d in (self.modified, other.modified) if d is not None]
-        first = self if self.published is not None or other.published is None else other
+        # a dated source wins, then sitemap > feed > listing > list, whatever the order
+        # in which the responses arrived
+        first = min(self, other, key=lambda d: (d.published is None, _VIA_RANK.get(d.via, 9)))
         return Discovery(
             outlet=self.outlet,
             via=first.via,
             published=first.published,
             modified=max(mods) if mods else None,
-            title=self.title or other.title,
+            title=first.title or self.title or other.title,
         )
 
 
@@ -191,6 +196,7 @@ class ArticleSpider(scrapy.Spider):
         base_url: str | None = None,
         since: date | None = None,
         seen: dict[str, str | None] | None = None,
+        index_state: dict[str, dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -209,6 +215,13 @@ class ArticleSpider(scrapy.Spider):
                     self.validators[url] = kept
             else:
                 self.seen[url] = parse_datetime(value)
+        # index_state: sitemap/feed URL -> {"etag", "last_modified", "entries"} of its last
+        # 200; a conditional request answered 304 reuses those entries
+        self.index_state: dict[str, dict[str, Any]] = {
+            url: state
+            for url, state in (index_state or {}).items()
+            if isinstance(state, dict) and isinstance(state.get("entries"), dict)
+        }
         self.by_domain = {_bare(o.domain): o for o in self.outlets}
         self.discovered: dict[str, Discovery] = {}
         self.scheduled: set[str] = set()
@@ -334,10 +347,21 @@ class ArticleSpider(scrapy.Spider):
             "feed": self.parse_feed,
             "listing": self.parse_listing,
         }.get(kind, self.parse_robots)
+        headers: dict[str, str] = {}
+        state = self.index_state.get(canonical) if kind in ("sitemap", "feed") else None
+        if state:
+            # unchanged since the last 200: a 304, and the entries parsed then are reused
+            if state.get("etag"):
+                headers["If-None-Match"] = state["etag"]
+            if state.get("last_modified"):
+                headers["If-Modified-Since"] = state["last_modified"]
+            if headers:
+                extra["handle_httpstatus_list"] = [304]
         return scrapy.Request(
             self.fetch_url(canonical),
             callback=callback,
             errback=self.on_error,
+            headers=headers or None,
             meta=self._meta(outlet, canonical, kind, **extra),
             priority=10,  # discover before fetching, so seen/since decide early
             dont_filter=True,
@@ -350,35 +374,86 @@ class ArticleSpider(scrapy.Spider):
         for url in sitemaps_from_robots(text):
             yield self._index_request(outlet, self.canonical_url(url, outlet), "sitemap")
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:
+    def _index_entries(
+        self, response: Response, kind: str
+    ) -> Iterator[IndexStateItem | CrawlErrorItem | dict[str, Any]]:
+        """The parsed entries of a sitemap or feed, as a JSON-ready dict (yielded last),
+        after the state item that records them; on a 304, the entries of the last 200."""
         outlet = self._outlet(response.meta["outlet"])
-        try:
-            sitemap = parse_sitemap(response.body)
-        except ValueError as exc:
-            yield self._error(response.meta["canonical"], outlet.slug, f"bad sitemap: {exc}")
+        canonical = response.meta["canonical"]
+        validators = _validators(response)
+        stored = self.index_state.get(canonical)
+        if response.status == 304 and stored is not None:
+            yield IndexStateItem(
+                canonical, outlet.slug, kind, 304, fetched_at=utc_now_iso(), **validators
+            )
+            yield stored["entries"]
             return
-        for entry in sitemap.entries:
-            canonical = self.canonical_url(entry.loc, outlet)
-            if sitemap.is_index:
-                if self.since and entry.lastmod and older_than(entry.lastmod, self.since):
+        try:
+            if kind == "sitemap":
+                sitemap = parse_sitemap(response.body)
+                rows = [(e.loc, e.publication_date, e.lastmod, e.title) for e in sitemap.entries]
+                is_index = sitemap.is_index
+            else:
+                rows = [(e.url, e.published, e.updated, e.title) for e in parse_feed(response.body)]
+                is_index = False
+        except ValueError as exc:
+            # nothing to reuse next time: the state keeps no entries (and no 304 is asked for)
+            yield IndexStateItem(
+                canonical, outlet.slug, kind, response.status, fetched_at=utc_now_iso()
+            )
+            yield self._error(canonical, outlet.slug, f"bad {kind}: {exc}")
+            return
+        entries = {
+            "index": is_index,
+            "entries": [
+                {
+                    "url": url,
+                    "published": published.isoformat() if published else None,
+                    "modified": modified.isoformat() if modified else None,
+                    "title": title,
+                }
+                for url, published, modified, title in rows
+            ],
+        }
+        yield IndexStateItem(
+            canonical, outlet.slug, kind, response.status, entries=entries,
+            fetched_at=utc_now_iso(), **validators,
+        )  # fmt: skip
+        yield entries
+
+    def parse_sitemap(
+        self, response: Response
+    ) -> Iterator[scrapy.Request | CrawlErrorItem | IndexStateItem]:
+        yield from self._discover(response, "sitemap")
+
+    def parse_feed(
+        self, response: Response
+    ) -> Iterator[scrapy.Request | CrawlErrorItem | IndexStateItem]:
+        yield from self._discover(response, "feed")
+
+    def _discover(
+        self, response: Response, kind: str
+    ) -> Iterator[scrapy.Request | CrawlErrorItem | IndexStateItem]:
+        outlet = self._outlet(response.meta["outlet"])
+        parsed: dict[str, Any] | None = None
+        for out in self._index_entries(response, kind):
+            if isinstance(out, dict):
+                parsed = out
+            else:
+                yield out
+        if parsed is None:
+            return
+        for entry in parsed["entries"]:
+            canonical = self.canonical_url(entry["url"], outlet)
+            published = parse_datetime(entry.get("published"))
+            modified = parse_datetime(entry.get("modified"))
+            if parsed["index"]:
+                if self.since and modified and older_than(modified, self.since):
                     continue  # the child sitemap has not changed since then
                 yield self._index_request(outlet, canonical, "sitemap")
                 continue
-            found = Discovery(
-                outlet.slug, "sitemap", entry.publication_date, entry.lastmod, entry.title
-            )
-            yield from self._consider(outlet, canonical, found)
-
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:
-        outlet = self._outlet(response.meta["outlet"])
-        try:
-            entries = parse_feed(response.body)
-        except ValueError as exc:
-            yield self._error(response.meta["canonical"], outlet.slug, f"bad feed: {exc}")
-            return
-        for entry in entries:
-            canonical = self.canonical_url(entry.url, outlet)
-            found = Discovery(outlet.slug, "feed", entry.published, entry.updated, entry.title)
+            found = Discovery(outlet.slug, kind, published, modified, entry.get("title"))
             yield from self._consider(outlet, canonical, found)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:

@@ -10,6 +10,12 @@ State lives beside the warehouse so that a killed run costs nothing it had finis
   digests). A killed run's ``*.warc.gz.open`` file is cut back to its last complete
   record and published by the next run. ``FOIATRACE_ARCHIVE_DIR`` or ``archive_dir``
   moves it (a bigger disk, object storage mounted as a folder).
+- ``<db dir>/archive/<run id>.wacz``: the same WARC packaged as a WACZ 1.1.1 (CDXJ index,
+  pages, sha256 manifest; ``crawlers.wacz``) once the run is loaded; a WARC left without
+  its WACZ (a killed run) is packaged by the next run.
+- ``<db dir>/crawl-staging/crawl.lock``: held (``flock``) for the whole run, so two crawls
+  of one warehouse never share the staging folder, and a ``runs`` row still ``running``
+  when the lock is taken belongs to a killed run: it is marked ``interrupted``.
 
 The warehouse connection is not held while Scrapy runs: DuckDB has one writer per file,
 and a crawl can take hours.
@@ -17,9 +23,12 @@ and a crawl can take hours.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,11 +36,36 @@ from typing import Any
 from warehouse import articles as article_store
 from warehouse import load
 from warehouse.db import connect, default_db_path
+from warehouse.runs import mark_interrupted
 
 log = logging.getLogger("foiatrace")
 
 STAGING_DIRNAME = "crawl-staging"
 ARCHIVE_DIRNAME = "archive"
+LOCK_NAME = "crawl.lock"
+
+
+class CrawlBusyError(RuntimeError):
+    """Another crawl of the same warehouse is running (it holds the staging lock)."""
+
+
+@contextmanager
+def crawl_lock(staging: Path) -> Iterator[None]:
+    """Hold ``<staging>/crawl.lock`` for a run; released by the kernel if the run is killed."""
+    path = Path(staging) / LOCK_NAME
+    fh = path.open("a+")
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CrawlBusyError(f"another crawl holds {path}") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fh.close()  # closing the file releases the lock
 
 
 def archive_dir_for(db: Path | str | None) -> Path:
@@ -61,20 +95,39 @@ def crawl(
 ) -> dict[str, Any]:
     """Crawl the outlets (in a Scrapy subprocess), then load what it staged.
 
-    Leftovers of a killed run are loaded first (``resumed`` in the stats); the seen set
-    sent to the spider carries each URL's last known date and HTTP validators.
+    Leftovers of a killed run are loaded first (``resumed`` in the stats) and its ``runs``
+    row is marked ``interrupted``; the seen set sent to the spider carries each URL's last
+    known date and HTTP validators, the index state each sitemap's and feed's validators
+    and last parsed entries. Raises ``CrawlBusyError`` when another crawl of the same
+    warehouse is running.
     """
-    from crawlers.archive import repair_open_files
-    from crawlers.run import crawl as run_spider
-
     staging = Path(staging_dir) if staging_dir else staging_dir_for(db)
     archive = Path(archive_dir) if archive_dir else archive_dir_for(db)
     staging.mkdir(parents=True, exist_ok=True)
     archive.mkdir(parents=True, exist_ok=True)
+    with crawl_lock(staging):
+        return _crawl_locked(
+            db, outlets_file, base_url, since, staging, archive, syndication, quiet
+        )
+
+
+def _crawl_locked(
+    db: Path | str | None,
+    outlets_file: Path | str,
+    base_url: str | None,
+    since: date | None,
+    staging: Path,
+    archive: Path,
+    syndication: bool,
+    quiet: bool,
+) -> dict[str, Any]:
+    from crawlers.archive import repair_open_files
+    from crawlers.run import crawl as run_spider
 
     con = connect(db)
     run_id = load.start_run(con, "crawl")
     try:
+        interrupted = mark_interrupted(con, "crawl", run_id)
         repaired = repair_open_files(archive)
         resumed = 0
         for leftover in sorted(staging.glob("*.jsonl")):
@@ -82,6 +135,7 @@ def crawl(
             resumed += load_crawl_output(con, leftover, run_id)["articles"]
             leftover.unlink()
         seen = article_store.crawl_state(con)
+        index_state = article_store.index_state(con)
     except Exception as exc:
         load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
         con.close()
@@ -99,6 +153,7 @@ def crawl(
             archive_dir=archive,
             archive_name=f"{run_id}.warc.gz",
             quiet=quiet,
+            index_state=index_state,
         )
     except Exception as exc:
         con = connect(db)
@@ -115,16 +170,21 @@ def crawl(
         out.unlink(missing_ok=True)
         if syndication:
             stats["syndicated_copies"] = update_syndication(con)
+        packaged = package_archives(con, archive)
         stats.update(
             resumed=resumed,
+            interrupted_runs=interrupted,
             discovered=summary.discovered,
             skipped_seen=summary.skipped_seen,
             skipped_since=summary.skipped_since,
             not_modified=summary.not_modified,
+            index_fetched=summary.index_fetched,
+            index_not_modified=summary.index_not_modified,
             blocked=summary.blocked,
             archived=summary.archived,
             archive_file=summary.archive_file,
             repaired_archives=[p.name for p in repaired],
+            wacz_files=[p.name for p in packaged],
         )
         load.finish_run(con, run_id, stats)
     except Exception as exc:
@@ -133,6 +193,17 @@ def crawl(
     finally:
         con.close()
     return stats
+
+
+def package_archives(con: Any, archive: Path) -> list[Path]:
+    """Package every closed WARC of ``archive`` that has no WACZ yet (this run's, and
+    those of killed runs), its pages titled from the article versions it holds."""
+    from crawlers.wacz import unpackaged, write_wacz
+
+    return [
+        write_wacz(warc, titles=article_store.archived_titles(con, warc.name))
+        for warc in unpackaged(archive)
+    ]
 
 
 def update_syndication(con: Any) -> int:
@@ -151,6 +222,7 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
     """
     articles: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []
+    index_states: list[dict[str, Any]] = []
     errors = 0
     error_list: list[str] = []
     if path.exists():
@@ -176,16 +248,20 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
                     )
                 elif kind == "not_modified":
                     states.append({**rec, "http_status": 304})
+                elif kind == "index":
+                    index_states.append(rec)
                 else:
                     articles.append(rec)
     res = load.upsert_article_versions(con, articles)
     article_store.upsert_crawl_state(con, [*articles, *states])
+    article_store.upsert_index_state(con, index_states)
     for e in error_list:
         log.warning("crawl: %s", e)
     return {
         "articles": len(articles),
         **res,
         "not_modified": len(states),
+        "index_states": len(index_states),
         "errors": errors,
         "error_list": error_list,
     }

@@ -1,5 +1,7 @@
-"""The crawl step end to end on loopback: WARC archive read back with warcio, re-crawls that
-fetch nothing unchanged, changed pages as new versions, 304s, and a killed run resumed."""
+"""The crawl step end to end on loopback: WARC archive read back with warcio, the WACZ
+package of each run verified and searched through its CDXJ index, re-crawls that fetch
+nothing unchanged (sitemaps and feeds answered 304), changed pages as new versions, 304s,
+and a killed run resumed (its ``runs`` row marked interrupted)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawlers.archive import sha256_base32
 from crawlers.serve import serve_site
-from foiatrace.crawl_step import crawl
+from crawlers.wacz import WaczError, lookup, read_record, surt, verify_wacz, write_wacz
+from foiatrace.crawl_step import CrawlBusyError, crawl, crawl_lock
 from warehouse.db import connect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
@@ -64,6 +67,39 @@ def assert_archive_matches(con: duckdb.DuckDBPyConnection, archive: Path) -> int
     return len(rows)
 
 
+def assert_wacz_matches(con: duckdb.DuckDBPyConnection, archive: Path) -> int:
+    """Every WARC has its WACZ; each WACZ verifies (zip, manifest sizes and sha256s); each
+    stored version is found through the CDXJ index by its fetched URL and the record read
+    back from inside the zip has the stored record id and payload sha256."""
+    import hashlib
+
+    warcs = sorted(archive.glob("*.warc.gz"))
+    assert warcs
+    for warc in warcs:
+        package = verify_wacz(warc.with_name(warc.name.replace(".warc.gz", ".wacz")))
+        paths = {r["path"] for r in package["resources"]}
+        assert {f"archive/{warc.name}", "indexes/index.cdx", "pages/pages.jsonl"} <= paths
+        assert all(r["hash"].startswith("sha256:") for r in package["resources"])
+    rows = con.execute(
+        "SELECT fetched_url, warc_record_id, warc_sha256, warc_file FROM article_versions"
+    ).fetchall()
+    for fetched_url, rid, sha, file in rows:
+        wacz = archive / file.replace(".warc.gz", ".wacz")
+        (entry,) = [e for e in lookup(wacz, fetched_url) if e.fields["recordId"] == rid]
+        assert entry.fields["filename"] == file and entry.fields["status"] == "200"
+        assert entry.fields["digest"] == sha256_base32(sha)
+        record = read_record(wacz, entry)
+        assert record.record_id == rid and record.target_uri == fetched_url
+        assert hashlib.sha256(record.payload).hexdigest() == sha
+    return len(rows)
+
+
+def bump_mtime(path: Path, seconds: float) -> None:
+    """Last-Modified has one-second resolution: make a rewrite visibly newer."""
+    later = time.time() + seconds
+    os.utime(path, (later, later))
+
+
 def test_crawl_step_archive_increments_and_versions(tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(FIXTURES / "site", site)
@@ -74,12 +110,25 @@ def test_crawl_step_archive_increments_and_versions(tmp_path: Path) -> None:
         first = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
         assert first["new_versions"] == 3 and first["errors"] == 3
         assert set(hits) >= ARTICLE_PATHS
+        assert first["index_fetched"] == 2 and first["index_not_modified"] == 0
+        assert first["wacz_files"] == [
+            Path(first["archive_file"]).name[: -len(".warc.gz")] + ".wacz"
+        ]
 
-        # second crawl: nothing changed, no article is requested again
+        # second crawl: nothing changed, no article is requested again, and the sitemap
+        # and feed answer 304 (their entries from the first crawl are reused)
         hits.clear()
         second = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
         assert second["new_versions"] == 0 and second["skipped_seen"] == 3
+        assert second["index_not_modified"] == 2 and second["index_fetched"] == 0
         assert not set(hits) & ARTICLE_PATHS
+        # what is asked for: robots.txt, the two 304s, and the three URLs that failed last
+        # time (404, PDF, and the robots-forbidden one is never requested)
+        assert set(hits) == {
+            "/harbor-gazette/2021/03/09/budget-summary.pdf",
+            "/harbor-gazette/2021/03/12/missing-page.html",
+            "/harbor-gazette/rss.xml", "/harbor-gazette/sitemap.xml", "/robots.txt",
+        }, hits  # fmt: skip
 
         # the sitemap says the ferry page changed, and it did: a second version
         ferry = site / "harbor-gazette/2021/03/04/ferry-captain-cited-after-dock-collision.html"
@@ -99,9 +148,11 @@ def test_crawl_step_archive_increments_and_versions(tmp_path: Path) -> None:
             ),
             encoding="utf-8",
         )
+        bump_mtime(sitemap, 60)
         hits.clear()
         third = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
         assert third["new_versions"] == 1
+        assert third["index_fetched"] == 1 and third["index_not_modified"] == 1  # feed: 304
         assert set(hits) & ARTICLE_PATHS == {"/" + ferry.relative_to(site).as_posix()}
 
         # the sitemap moves again but the page did not: a conditional request, 304
@@ -111,6 +162,7 @@ def test_crawl_step_archive_increments_and_versions(tmp_path: Path) -> None:
             ),
             encoding="utf-8",
         )
+        bump_mtime(sitemap, 120)
         fourth = crawl(db, FIXTURES / "outlets.toml", base_url=base, quiet=True)
         assert fourth["new_versions"] == 0 and fourth["not_modified"] == 1
         hits.clear()
@@ -127,6 +179,10 @@ def test_crawl_step_archive_increments_and_versions(tmp_path: Path) -> None:
         texts = con.execute("SELECT text FROM articles WHERE url = ?", [FERRY]).fetchall()
         assert len(texts) == 1  # the view shows the newest version once
         assert assert_archive_matches(con, archive) == 4
+        assert assert_wacz_matches(con, archive) == 4
+        assert len(list(archive.glob("*.wacz"))) == len(list(archive.glob("*.warc.gz"))) == 5
+        statuses = con.execute("SELECT DISTINCT status FROM runs WHERE step = 'crawl'").fetchall()
+        assert statuses == [("ok",)]
         reasons = dict(con.execute("SELECT source, reason FROM errors").fetchall())
         assert reasons[FERRY.replace("2021/03/04/ferry-captain-cited-after-dock-collision",
                                      "2021/03/12/missing-page")] == "HTTP 404"  # fmt: skip
@@ -222,14 +278,69 @@ def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
     assert not set(hits) & stored  # nothing stored before the kill is fetched again
     assert set(hits) >= set(paths) - stored
     assert stats["repaired_archives"]
+    assert len(stats["wacz_files"]) == 2  # the killed run's repaired WARC is packaged too
     con = connect(db)
     try:
         assert con.execute(
             "SELECT count(*), count(DISTINCT url) FROM article_versions"
         ).fetchone() == (10, 10)
         assert assert_archive_matches(con, archive) == 10
+        assert assert_wacz_matches(con, archive) == 10
+        runs = dict(con.execute("SELECT status, list(run_id) FROM runs GROUP BY 1").fetchall())
+        # the killed run is no longer "running": the next crawl marked it interrupted
+        assert set(runs) == {"interrupted", "ok"}
+        assert stats["interrupted_runs"] == runs["interrupted"]
+        assert len(runs["interrupted"]) == len(runs["ok"]) == 1
     finally:
         con.close()
+
+
+def test_a_second_crawl_of_the_same_warehouse_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "wh" / "foiatrace.duckdb"
+    staging = tmp_path / "wh" / "crawl-staging"
+    staging.mkdir(parents=True)
+    with crawl_lock(staging), pytest.raises(CrawlBusyError, match="another crawl"):
+        crawl(db, FIXTURES / "outlets.toml", base_url="http://127.0.0.1:9", quiet=True)
+    assert not db.exists()  # refused before the warehouse was touched
+
+
+def test_wacz_package_verifies_and_detects_tampering(tmp_path: Path) -> None:
+    import zipfile
+
+    from crawlers.archive import WarcArchive
+
+    arch = WarcArchive(tmp_path, "run")
+    page = b"<html><title>A</title><p>a</p></html>"
+    ref = arch.write_response(
+        "http://127.0.0.1:8000/news/a.html", 200, [("Content-Type", "text/html")], page
+    )
+    arch.write_response("http://127.0.0.1:8000/sitemap.xml", 304, [], b"")
+    wacz = write_wacz(arch.close(), titles={"http://127.0.0.1:8000/news/a.html": "A"})
+    assert wacz.name == "run.wacz" and verify_wacz(wacz)["wacz_version"] == "1.1.1"
+    with zipfile.ZipFile(wacz) as zf:
+        infos = {i.filename: i for i in zf.infolist()}
+        pages = zf.read("pages/pages.jsonl").decode().splitlines()
+    assert infos["archive/run.warc.gz"].compress_type == zipfile.ZIP_STORED
+    assert json.loads(pages[0])["format"] == "json-pages-1.0"
+    assert [json.loads(p)["title"] for p in pages[1:]] == ["A"]  # the 304 is not a page
+    (entry,) = lookup(wacz, "http://127.0.0.1:8000/news/a.html")
+    assert entry.fields["recordId"] == ref.record_id and read_record(wacz, entry).payload == page
+
+    tampered = tmp_path / "tampered.wacz"
+    with zipfile.ZipFile(wacz) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "pages/pages.jsonl":
+                data = data.replace(b'"A"', b'"B"')
+            dst.writestr(info, data)
+    with pytest.raises(WaczError, match="pages/pages.jsonl does not match"):
+        verify_wacz(tampered)
+
+
+def test_surt_keys() -> None:
+    assert surt("https://www.Example.com/A/b/?y=2&x=1") == "com,example)/a/b?x=1&y=2"
+    assert surt("http://example.com:80/") == "com,example)/"
+    assert surt("http://127.0.0.1:8000/news/a.html") == "127.0.0.1:8000)/news/a.html"
 
 
 @pytest.mark.parametrize("cut", [1, 200])

@@ -85,10 +85,17 @@ def test_dev_site_step_increments_versions_and_syndication(tmp_path: Path) -> No
         article_paths = {p for p in hits if re.search(r"/\d{4}/\d{2}/\d{2}/", p)}
         assert len(article_paths) == 65
 
+        assert first["index_fetched"] == 12  # 6 outlets: a sitemap and a feed each
+
         hits.clear()
         second = crawl_step(db, DEV / "outlets.toml", base_url=base_url, quiet=True)
         assert second["new_versions"] == 0 and second["skipped_seen"] == 65
         assert not set(hits) & article_paths  # nothing unchanged is fetched again
+        # the nightly crawl of an unchanged site: every sitemap and feed answers 304 and
+        # their stored entries are reused; robots.txt once per outlet (each stands for a site)
+        assert second["index_not_modified"] == 12 and second["index_fetched"] == 0
+        assert len(hits) == 18 and hits.count("/robots.txt") == 6
+        print(f"unchanged re-crawl: {len(hits)} requests, 12 of them 304")
 
         # one article is updated: new paragraph, newer sitemap lastmod
         sitemap_file = site / "daily-sentinel" / "sitemap.xml"
@@ -109,6 +116,7 @@ def test_dev_site_step_increments_versions_and_syndication(tmp_path: Path) -> No
         hits.clear()
         third = crawl_step(db, DEV / "outlets.toml", base_url=base_url, quiet=True)
         assert third["new_versions"] == 1
+        assert third["index_fetched"] == 1 and third["index_not_modified"] == 11
         assert set(hits) & article_paths == {"/" + entry.loc.split("/", 3)[3]}
 
     con = connect(db)

@@ -60,7 +60,8 @@ def read(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     articles, errors = {}, {}
     for line in out.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
-        (articles if rec["type"] == "article" else errors)[rec["url"]] = rec
+        if rec["type"] in ("article", "error"):
+            (articles if rec["type"] == "article" else errors)[rec["url"]] = rec
     return articles, errors
 
 
@@ -207,3 +208,64 @@ def test_listing_pages_and_pagination(tmp_path: Path) -> None:
     assert not errors
     assert summary.listing_pages == 3
     assert all(a["discovered_via"] == "listing" for a in articles.values())
+
+
+def test_robots_txt_comes_from_the_mapped_origin_and_matches_canonical_paths(
+    tmp_path: Path,
+) -> None:
+    """With ``base_url`` under a path, robots.txt is fetched where the outlet's origin is
+    mapped (``<base>/robots.txt``), not from the local server's root, and its rules are
+    matched against the canonical path (``/secret/...``), not the local one."""
+    root = tmp_path / "root"
+    mirror = root / "mirror"
+    write_site(mirror, [f"{ORIGIN}/s/ok.html", f"{ORIGIN}/secret/hidden.html"])
+    (mirror / "secret").mkdir()
+    (mirror / "secret" / "hidden.html").write_text(article_html("Hidden"), encoding="utf-8")
+    (mirror / "robots.txt").write_text("User-agent: *\nDisallow: /secret/\n", encoding="utf-8")
+    # the local server's own robots.txt is not the outlet's: obeying it would stop everything
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    outlets = outlets_file(tmp_path / "o.toml")
+    hits: list[str] = []
+    with serve_site(root, requests=hits) as base:
+        crawl(outlets, tmp_path / "items.jsonl", base_url=f"{base}/mirror", quiet=True)
+    articles, errors = read(tmp_path / "items.jsonl")
+    assert set(articles) == {f"{ORIGIN}/s/ok.html"}
+    assert articles[f"{ORIGIN}/s/ok.html"]["fetched_url"] == f"{base}/mirror/s/ok.html"
+    assert (
+        errors == {f"{ORIGIN}/secret/hidden.html": errors[f"{ORIGIN}/secret/hidden.html"]}
+        and errors[f"{ORIGIN}/secret/hidden.html"]["reason"] == "forbidden by robots.txt"
+    )
+    assert hits.count("/mirror/robots.txt") == 1 and "/robots.txt" not in hits
+    assert "/mirror/secret/hidden.html" not in hits
+
+
+def test_robots_target_unit() -> None:
+    """Each outlet mapped onto one base URL keeps its own robots.txt parser key."""
+    from crawlers.middlewares import OutletRobotsTxtMiddleware
+    from crawlers.outlets import Outlet
+    from crawlers.spider import ArticleSpider
+
+    outlets = [
+        Outlet("a", "A", "a.example", None, None, urls=["/x"]),
+        Outlet("b", "B", "b.example", None, None, urls=["/y"]),
+    ]
+    spider = ArticleSpider(outlets=outlets, base_url="http://127.0.0.1:8000/site")
+    mw = OutletRobotsTxtMiddleware.__new__(OutletRobotsTxtMiddleware)
+    mw.crawler = type("C", (), {"spider": spider})()  # type: ignore[assignment]
+    from scrapy import Request
+
+    req_a = Request("http://127.0.0.1:8000/site/news/1.html", meta={"outlet": "a"})
+    req_b = Request("http://127.0.0.1:8000/site/news/1.html", meta={"outlet": "b"})
+    assert mw.target(req_a) == (
+        "https://a.example",
+        "http://127.0.0.1:8000/site/robots.txt",
+        "https://a.example/news/1.html",
+    )
+    assert mw.target(req_b)[0] == "https://b.example"
+    real = Request("https://cdn.a.example/img/1.html", meta={"outlet": "a"})
+    spider.base_url = None
+    assert mw.target(real) == (
+        "https://cdn.a.example",
+        "https://cdn.a.example/robots.txt",
+        "https://cdn.a.example/img/1.html",
+    )

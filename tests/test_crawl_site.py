@@ -29,7 +29,8 @@ def read_items(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[st
     articles, errors = {}, {}
     for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        (articles if record["type"] == "article" else errors)[record["url"]] = record
+        if record["type"] in ("article", "error"):
+            (articles if record["type"] == "article" else errors)[record["url"]] = record
     return articles, errors
 
 

@@ -2,11 +2,13 @@
 
 Beside each version: the WARC record its text was extracted from (id, payload sha256, file,
 offset), so evidence can point at archived bytes; the crawl state (sitemap date seen, HTTP
-validators) that keeps re-crawls incremental; and syndication groups across outlets.
+validators) that keeps re-crawls incremental, and its counterpart for sitemaps and feeds
+(validators and last parsed entries, reused on a 304); and syndication groups across outlets.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -217,3 +219,60 @@ def replace_syndication(
         con.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+def index_state(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Sitemap/feed URL -> {"etag", "last_modified", "entries"}: what a 304 lets the spider
+    reuse. Only URLs whose entries were stored (a 200 that parsed) are returned."""
+    rows = con.execute(
+        "SELECT url, etag, last_modified, entries FROM crawl_index_state "
+        "WHERE entries IS NOT NULL AND (etag IS NOT NULL OR last_modified IS NOT NULL)"
+    ).fetchall()
+    return {
+        url: {"etag": etag, "last_modified": last_modified, "entries": json.loads(entries)}
+        for url, etag, last_modified, entries in rows
+    }
+
+
+def upsert_index_state(con: duckdb.DuckDBPyConnection, records: Sequence[dict[str, Any]]) -> int:
+    """Remember each sitemap's or feed's validators and parsed entries (a 200), or that
+    it was checked again and unchanged (a 304: the stored entries stay)."""
+    count = 0
+    for r in records:
+        status = int(r.get("status") or 200)
+        checked = r.get("fetched_at") or now().isoformat()
+        if status == 304:
+            con.execute(
+                "UPDATE crawl_index_state SET last_status = 304, last_checked_at = ?, "
+                "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
+                "WHERE url = ?",
+                [checked, r.get("etag"), r.get("last_modified"), r["url"]],
+            )
+        else:
+            entries = r.get("entries")
+            con.execute(
+                "INSERT INTO crawl_index_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET outlet = excluded.outlet, kind = excluded.kind, "
+                "etag = excluded.etag, last_modified = excluded.last_modified, "
+                "entries = excluded.entries, last_status = excluded.last_status, "
+                "last_changed_at = excluded.last_changed_at, "
+                "last_checked_at = excluded.last_checked_at",
+                [
+                    r["url"], r.get("outlet"), r.get("kind") or "sitemap", r.get("etag"),
+                    r.get("last_modified"), json.dumps(entries) if entries is not None else None,
+                    status, checked, checked,
+                ],
+            )  # fmt: skip
+        count += 1
+    return count
+
+
+def archived_titles(con: duckdb.DuckDBPyConnection, warc_file: str) -> dict[str, str | None]:
+    """Fetched URL -> title of the article versions archived in ``warc_file`` (WACZ pages)."""
+    return dict(
+        con.execute(
+            "SELECT fetched_url, any_value(title) FROM article_versions WHERE warc_file = ? "
+            "GROUP BY fetched_url",
+            [warc_file],
+        ).fetchall()
+    )

@@ -73,3 +73,24 @@ def record_error(
         """,
         [step, source, reason, detail, t, t, run_id],
     )
+
+
+def mark_interrupted(
+    con: duckdb.DuckDBPyConnection, step: str, current_run_id: str | None = None
+) -> list[str]:
+    """Mark the ``step`` runs still ``running`` (other than ``current_run_id``) as
+    ``interrupted``: their process was killed before it could finish them. ``finished_at``
+    stays empty (the end is unknown); ``stats`` records which run noticed it.
+
+    Only call this while holding whatever guarantees no other run of ``step`` is alive
+    (the crawl step holds a lock file for its whole run).
+    """
+    note = json.dumps(
+        {"interrupted": True, "noticed_by": current_run_id, "noticed_at": now()}, default=str
+    )
+    rows = con.execute(
+        "UPDATE runs SET status = 'interrupted', stats = coalesce(stats, ?::JSON) "
+        "WHERE step = ? AND status = 'running' AND run_id IS DISTINCT FROM ? RETURNING run_id",
+        [note, step, current_run_id],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
