@@ -54,7 +54,7 @@ def pair_features(scenario: Path, source: str = "eml", workdir: Path | None = No
             emails = pipeline.load_email_docs(con)
             articles = pipeline.load_article_docs(con)
             bates = dict(con.execute("SELECT msg_key, bates FROM emails").fetchall())
-            embed = pipeline._embedder(con, MODEL_NAME, False)
+            embed = pipeline.embedder(con, MODEL_NAME, False)
             result = match(
                 emails,
                 articles,

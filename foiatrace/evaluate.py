@@ -140,7 +140,7 @@ def _baseline_rows(
     articles = pipeline.load_article_docs(con)
     bates = dict(con.execute("SELECT msg_key, bates FROM emails").fetchall())
     truth = {(lab["bates"], lab["article"]) for lab in _read_jsonl(scenario / "labels.jsonl")}
-    scores = baselines.pair_scores(emails, articles, pipeline._embedder(con, MODEL_NAME, False))
+    scores = baselines.pair_scores(emails, articles, pipeline.embedder(con, MODEL_NAME, False))
     out = {}
     for method, by_pair in scores.items():
 

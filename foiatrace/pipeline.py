@@ -29,7 +29,8 @@ __all__ = ["DEFAULT_PRINT_TZ", "crawl", "export", "ingest", "load_crawl_output",
 # -- match ------------------------------------------------------------------------------------
 
 
-def _embedder(con: Any, model: str, progress: bool) -> Callable[[list[str]], np.ndarray]:
+def embedder(con: Any, model: str, progress: bool) -> Callable[[list[str]], np.ndarray]:
+    """Sentence vectors through the warehouse's ``embeddings`` cache (by model, text hash)."""
     from matching.embed import embed_cached
 
     def lookup(hashes: list[str]) -> dict[str, np.ndarray]:
@@ -87,7 +88,7 @@ def match(
                 [MATCHER_VERSION],
             ).fetchall()
         )
-        embed = _embedder(con, MODEL_NAME, progress)
+        embed = embedder(con, MODEL_NAME, progress)
         result = run_match(
             emails,
             articles,
