@@ -10,7 +10,9 @@ or wording of one corpus: how rare a key is (its weight) is learned from the cor
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from matching.lexicon import COUNTRIES, DEMONYMS
 
@@ -298,6 +300,23 @@ _MONTH_YEAR = re.compile(
     r"\s+((?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
+_MONTH_NAMES = (
+    r"(January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+# A month without a year after it ("last March", "in March", "on Dec. 15"): capitalized, and
+# after a cue word, so the modal "may" and "March" the verb stay out.
+_REL_MONTH = re.compile(
+    r"\b(?i:last|this|in|since|early|late|mid-?|by|until|on|through)\s+"
+    + _MONTH_NAMES
+    + r"(?!\s*\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2})(?!,?\s*(?:19|20)\d{2})"
+    + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?(?!\d))?"
+)
+_REL_YEAR = re.compile(r"\b(last|this|next) year\b", re.IGNORECASE)
+_REL_SEASON = re.compile(r"\b(last|this) (spring|summer|fall|autumn|winter)\b", re.IGNORECASE)
+_YEARS_AGO = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a) years? ago\b", re.IGNORECASE
+)
 _YEAR = re.compile(r"(?<![\d/-])((?:19[5-9]|20[0-3])\d)(?![\d/-])")
 _SEASON_YEAR = re.compile(
     r"\b(spring|summer|fall|autumn|winter)\s+(?:of\s+)?((?:19|20)\d{2})\b", re.IGNORECASE
@@ -361,13 +380,17 @@ def _year(y: str) -> int:
     return n + 2000 if n < 100 else n
 
 
-def _date_keys(text: str) -> list[Detail]:
+def _date_keys(text: str, ref: datetime | None = None) -> list[Detail]:
+    """Month, season and year keys; with ``ref`` (when the text was written: an article's
+    publication, an email's sending) relative dates too: "last March" in an article of
+    June 2016 is March 2016, "six years ago" in 2019 is 2013."""
     out: list[Detail] = []
 
     def month(y: int, m: int, src: str) -> None:
         if 1 <= m <= 12:
             out.append(Detail("date", f"date:{y:04d}-{m:02d}", src))
-            out.append(Detail("date", f"season:{y:04d}-{_MONTH_SEASON[m]}", src))
+            winter_of = y - 1 if m <= 2 else y  # winter is named by the year of its December
+            out.append(Detail("date", f"season:{winter_of:04d}-{_MONTH_SEASON[m]}", src))
             out.append(Detail("date", f"year:{y:04d}", src))
 
     for m in _NUM_DATE.finditer(text):
@@ -378,6 +401,8 @@ def _date_keys(text: str) -> list[Detail]:
         month(int(m.group(2)), _MONTHS[m.group(1).lower().rstrip(".")], m.group(0))
     for m in _YEAR.finditer(text):
         out.append(Detail("date", f"year:{m.group(1)}", m.group(0)))
+    if ref is not None:
+        out.extend(_relative_dates(text, ref, month))
     for m in _SEASON_YEAR.finditer(text):
         season = "fall" if m.group(1).lower() == "autumn" else m.group(1).lower()
         out.append(Detail("date", f"season:{int(m.group(2)):04d}-{season}", m.group(0)))
@@ -397,8 +422,41 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
 
-def extract(text: str) -> list[Detail]:
-    """All details of one sentence; duplicates by key removed, first occurrence kept."""
+def _relative_dates(
+    text: str, ref: datetime, month: Callable[[int, int, str], None]
+) -> list[Detail]:
+    out: list[Detail] = []
+    for m in _REL_MONTH.finditer(text):
+        mon = _MONTHS[m.group(1).lower().rstrip(".")]
+        # news reports the past: the latest such month not after the reference date
+        year = ref.year if mon <= ref.month else ref.year - 1
+        if m.group(0).lower().startswith("last") and mon == ref.month:
+            year -= 1
+        month(year, mon, m.group(0))
+    for m in _REL_YEAR.finditer(text):
+        delta = {"last": -1, "this": 0, "next": 1}[m.group(1).lower()]
+        out.append(Detail("date", f"year:{ref.year + delta}", m.group(0)))
+    for m in _REL_SEASON.finditer(text):
+        season = "fall" if m.group(2).lower() == "autumn" else m.group(2).lower()
+        months = _SEASONS[season]
+        # the season's most recent start (winter is named by the year of its December)
+        recent = ref.year if ref.month >= months[0] else ref.year - 1
+        if m.group(1).lower() == "last":
+            year = recent - 1 if ref.month in months else recent
+        else:
+            year = ref.year - 1 if season == "winter" and ref.month <= 2 else ref.year
+        out.append(Detail("date", f"season:{year:04d}-{season}", m.group(0)))
+    for m in _YEARS_AGO.finditer(text):
+        word = m.group(1).lower()
+        n = 1 if word == "a" else _COUNT_WORDS.get(word) or int(word)
+        out.append(Detail("date", f"year:{ref.year - n}", m.group(0)))
+    return out
+
+
+def extract(text: str, ref: datetime | None = None) -> list[Detail]:
+    """All details of one sentence; duplicates by key removed, first occurrence kept.
+
+    ``ref``: when the text was written, to resolve relative dates ("last March")."""
     found: list[Detail] = []
     for dtype, key, rx in _RULES:
         m = rx.search(text)
@@ -427,7 +485,7 @@ def extract(text: str) -> list[Detail]:
             found.append(
                 Detail("enforcement_action", f"enforcement_action:removed-x{n}", m.group(0))
             )
-    found.extend(_date_keys(text))
+    found.extend(_date_keys(text, ref))
     for i, m in enumerate(_NAME.finditer(text)):
         word = m.group(1)
         low = word.lower()

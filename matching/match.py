@@ -150,9 +150,12 @@ def reporter_link(addresses: Iterable[str], domain: str) -> bool:
     return any(same_site(a.rsplit("@", 1)[-1].lower(), domain) for a in addresses if "@" in a)
 
 
-def _prepare(text: str) -> _Doc:
+def _prepare(text: str, written: datetime | None = None) -> _Doc:
+    """Sentences with their details; ``written`` resolves relative dates ("last March")."""
     segs = segment(text)
-    return _Doc(segs, [extract(s.text) for s in segs], [content_words(s.text) for s in segs])
+    return _Doc(
+        segs, [extract(s.text, written) for s in segs], [content_words(s.text) for s in segs]
+    )
 
 
 def _norm(text: str) -> str:
@@ -228,8 +231,8 @@ def match(
     by_key = {a.key: a for a in corpus}
     for a in articles:
         by_key.setdefault(a.key, a)
-    art_docs = {k: _prepare(a.text) for k, a in by_key.items()}
-    email_docs = {e.key: _prepare(e.text) for e in emails}
+    art_docs = {k: _prepare(a.text, a.published_at) for k, a in by_key.items()}
+    email_docs = {e.key: _prepare(e.text, e.sent_at) for e in emails}
     _mark_boilerplate(art_docs.values())
     _mark_boilerplate(email_docs.values())
     doc_freq: Counter[str] = Counter()
@@ -290,7 +293,7 @@ def match(
         # The blocked product: this email's sentences x all its candidates' sentences.
         sims = ev @ a_vec[rows].T if len(rows) else np.zeros((len(e_doc.segs), 0))
         col = 0
-        e_ctx = _prepare(email.context) if email.context else e_doc
+        e_ctx = _prepare(email.context, email.sent_at) if email.context else e_doc
         e_names = _names(e_ctx, doc_freq, n_docs, not_about)
         e_typed_all = e_doc.keys(typed_only=True)
         public_pages = [

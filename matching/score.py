@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-MATCHER_VERSION = "0.3"
+MATCHER_VERSION = "0.4"
 KEEP_FLOOR = 0.05  # pairs scoring below this are not stored at all
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 

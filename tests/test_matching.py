@@ -60,6 +60,17 @@ def test_paraphrased_details_meet(email: str, article: str, shared: str) -> None
     assert shared in keys(email) & keys(article)
 
 
+def test_relative_dates_meet_absolute_ones() -> None:
+    written = datetime(2016, 6, 20, tzinfo=UTC)
+    shared = {d.key for d in extract("his visa lapsed last March", written)} & keys(
+        "his authorized stay expired 3/14/2016"
+    )
+    assert "date:2016-03" in shared
+    assert "date:2015-12" in {d.key for d in extract("arrested on Dec. 15", written)}
+    assert "season:2015-fall" in {d.key for d in extract("he came last fall", written)}
+    assert not [d for d in extract("He may leave in May 2015", written) if "2016" in d.key]
+
+
 def test_boilerplate_has_no_concrete_detail() -> None:
     assert not {
         k
