@@ -355,7 +355,13 @@ _DEMONYM_RX = re.compile(
     + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True))
     + r")\b"
 )  # capitalized only: "Polish" is a nationality, "polish" is not
-_NAME = re.compile(r"(?<![A-Za-z])([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)")
+# Capitalized words, accents and inner capitals included: José, McDonald, O'Brien,
+# Campos-Mejía (a possessive 's is not part of the name).
+_UP, _LO = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_NAME = re.compile(
+    rf"(?<![\w'’])((?:[{_UP}]['’])?[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?"
+    rf"(?:-[{_UP}]?[{_LO}]+(?:[{_UP}][{_LO}]+)?)*)(?:['’]s)?(?!\w)"
+)
 _NOT_NAMES = {
     "the", "a", "an", "he", "she", "it", "they", "his", "her", "their", "this", "that", "these",
     "those", "we", "i", "you", "our", "on", "in", "at", "as", "by", "for", "from", "of", "to",

@@ -10,6 +10,7 @@ were already public before the message was sent.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -153,9 +154,14 @@ def reporter_link(addresses: Iterable[str], domain: str) -> bool:
 def _prepare(text: str, written: datetime | None = None) -> _Doc:
     """Sentences with their details; ``written`` resolves relative dates ("last March")."""
     segs = segment(text)
-    return _Doc(
-        segs, [extract(s.text, written) for s in segs], [content_words(s.text) for s in segs]
-    )
+    details = [extract(s.text, written) for s in segs]
+    if os.environ.get("FOIATRACE_NAMES") == "ner":  # experiment: spaCy NER names
+        from matching.ner import name_keys_batch
+
+        for ds, keys in zip(details, name_keys_batch([s.text for s in segs]), strict=True):
+            ds[:] = [d for d in ds if d.type != "name"]
+            ds.extend(Detail("name", k, k) for k in sorted(keys))
+    return _Doc(segs, details, [content_words(s.text) for s in segs])
 
 
 def _norm(text: str) -> str:
