@@ -251,6 +251,53 @@ def export_evidence(
         out.print(f"{n} evidence rows (score >= {threshold}) written to {output}")
 
 
+class Verdict(StrEnum):
+    confirmed = "confirmed"
+    rejected = "rejected"
+    unsure = "unsure"
+
+
+@app.command()
+def review(
+    bates: Annotated[str, typer.Argument(help="Bates number of the email message.")],
+    article_url: Annotated[str, typer.Argument(help="Canonical URL of the article.")],
+    detail: Annotated[
+        str, typer.Argument(help="Detail key as in the evidence table, e.g. citizenship:peru.")
+    ],
+    verdict: Annotated[Verdict, typer.Option(help="The reviewer's verdict.")],
+    reviewer: Annotated[str | None, typer.Option(help="Who reviewed it.")] = None,
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+) -> None:
+    """Record a reviewer's verdict on a disclosure. Verdicts live apart from the matcher's
+    output: re-runs never change them, and every export shows them."""
+    from warehouse.db import WarehouseError, connect
+    from warehouse.runs import now
+
+    try:
+        con = connect(_db())
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        keys = con.execute(
+            "SELECT DISTINCT msg_key FROM evidence WHERE bates = ? AND article_url = ? "
+            "AND detail_key = ?",
+            [bates, article_url, detail],
+        ).fetchall()
+        if not keys:
+            raise _fail(f"no evidence row for {bates} x {article_url} x {detail}", 2)
+        for (msg_key,) in keys:
+            con.execute(
+                "INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                "verdict = excluded.verdict, reviewer = excluded.reviewer, "
+                "note = excluded.note, reviewed_at = excluded.reviewed_at",
+                [msg_key, article_url, detail, verdict.value, reviewer, note, now()],
+            )
+    finally:
+        con.close()
+    if not State.quiet:
+        out.print(f"{bates} x {article_url} x {detail}: {verdict.value}")
+
+
 class SqlFormat(StrEnum):
     table = "table"
     csv = "csv"

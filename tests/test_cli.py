@@ -158,3 +158,21 @@ def test_unknown_time_zone_is_a_usage_error(tmp_path: Path) -> None:
         app, ["--db", str(tmp_path / "w.duckdb"), "ingest", str(tmp_path), "--timezone", "Mars/X"]
     )
     assert result.exit_code == 2 and "Mars/X" in result.output
+
+
+def test_review_verdict_shows_in_the_export(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse_with_one_disclosure(db)
+    url = "https://news.example/a.html"
+    ok = runner.invoke(
+        app, ["--db", str(db), "review", "B-1", url, "citizenship:peru", "--verdict", "confirmed",
+              "--reviewer", "kim", "--note", "checked the PDF page"],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    out = tmp_path / "e.csv"
+    runner.invoke(app, ["--db", str(db), "export", "evidence", "-f", "csv", "-o", str(out)])
+    assert next(csv.DictReader(out.open(encoding="utf-8")))["verdict"] == "confirmed"
+    missing = runner.invoke(
+        app, ["--db", str(db), "review", "B-9", url, "citizenship:peru", "--verdict", "rejected"]
+    )
+    assert missing.exit_code == 2 and "no evidence row" in missing.output
