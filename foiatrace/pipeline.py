@@ -169,13 +169,25 @@ _DISCLOSURE_KEY = ("msg_key", "article_url", "detail_key", "article_sentence")
 def _store_disclosures(
     con: Any, found: list[Any], weighed: set[tuple[str, str]], version: str
 ) -> None:
+    """Replace the evidence of every pair weighed (a new matcher version may no longer report
+    what an older one did); rows of other article versions and reviewers' verdicts stay."""
     import pyarrow as pa
 
     t = load.now()
     con.execute("BEGIN")
     try:
+        if weighed:
+            pairs = pa.table(
+                {"msg_key": [m for m, _ in weighed], "article_key": [a for _, a in weighed]}
+            )
+            con.register("_weighed", pairs)
+            con.execute(
+                "DELETE FROM disclosures WHERE (msg_key, article_key) IN "
+                "(SELECT (msg_key, article_key) FROM _weighed)"
+            )
+            con.unregister("_weighed")
         if found:
-            best: dict[tuple[str, str, str], Any] = {}
+            best: dict[tuple[str, str, str, int], Any] = {}
             for d in found:
                 k = (d.msg_key, d.article_url, d.detail_key, d.article_sentence)
                 if k not in best or d.score > best[k].score:

@@ -129,3 +129,32 @@ def test_nightly_dag_runs_through_airflow(tmp_path: Path, demo_dir: Path) -> Non
     assert steps == [("ingest", "ok"), ("crawl", "ok"), ("match", "ok")]
     exports = sorted(p.suffix for p in (tmp_path / "exports").glob("evidence-*"))
     assert exports == [".csv", ".parquet"]
+
+
+def test_reweighing_a_pair_replaces_its_old_evidence(demo_db: Path) -> None:
+    """A new matcher version re-weighs pairs: what it no longer reports must not linger."""
+    con = connect(demo_db)
+    msg_key, article_key, url = con.execute(
+        "SELECT msg_key, article_key, article_url FROM disclosures LIMIT 1"
+    ).fetchone()  # type: ignore[misc]
+    con.execute(
+        "INSERT INTO disclosures SELECT msg_key, article_url, 'identity:stale-test', 99, "
+        "detail_type, article_key, email_quote, article_quote, shared_details, 0.99, cosine, "
+        "lag_hours, syndicated_from, features, 'old', matched_at FROM disclosures "
+        "WHERE msg_key = ? AND article_key = ? LIMIT 1",
+        [msg_key, article_key],
+    )
+    con.execute(
+        "DELETE FROM matched_pairs WHERE msg_key = ? AND article_key = ?", [msg_key, article_key]
+    )
+    con.close()
+    pipeline.match(demo_db)
+    con = connect(demo_db, read_only=True)
+    stale = con.execute(
+        "SELECT count(*) FROM disclosures WHERE detail_key = 'identity:stale-test'"
+    ).fetchone()[0]  # type: ignore[index]
+    kept = con.execute(
+        "SELECT count(*) FROM disclosures WHERE msg_key = ? AND article_url = ?", [msg_key, url]
+    ).fetchone()[0]  # type: ignore[index]
+    con.close()
+    assert stale == 0 and kept > 0
