@@ -64,6 +64,16 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _open(read_only: bool = False) -> Any:
+    """The warehouse, or a clean error (missing, locked by a nightly run, newer schema)."""
+    from warehouse.db import WarehouseError, connect
+
+    try:
+        return connect(_db(), read_only=read_only)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+
+
 def _report(title: str, stats: dict[str, Any], as_json: bool) -> None:
     errors = stats.pop("error_list", [])
     if as_json:
@@ -232,15 +242,11 @@ def export_evidence(
     """Export the evidence table: one row per email message x article x detail, with both
     quotes, shared details, score, lag and the reviewer's verdict."""
     from matching.score import default_threshold
-    from warehouse.db import WarehouseError, connect
     from warehouse.export import ExportError
     from warehouse.export import export_evidence as run_export
 
     threshold = default_threshold() if min_score is None else min_score
-    try:
-        con = connect(_db(), read_only=True)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from exc
+    con = _open(read_only=True)
     try:
         n = run_export(con, fmt.value, output, threshold)
     except ExportError as exc:
@@ -270,13 +276,9 @@ def review(
 ) -> None:
     """Record a reviewer's verdict on a disclosure. Verdicts live apart from the matcher's
     output: re-runs never change them, and every export shows them."""
-    from warehouse.db import WarehouseError, connect
     from warehouse.runs import now
 
-    try:
-        con = connect(_db())
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from exc
+    con = _open(read_only=False)
     try:
         keys = con.execute(
             "SELECT DISTINCT msg_key FROM evidence WHERE bates = ? AND article_url = ? "
@@ -314,12 +316,8 @@ def sql(
     """Run read-only SQL on the warehouse (views: messages, articles, evidence)."""
     import duckdb
 
-    from warehouse.db import WarehouseError, connect
 
-    try:
-        con = connect(_db(), read_only=True)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from exc
+    con = _open(read_only=True)
     try:
         cur = con.execute(query)
         names = [d[0] for d in cur.description] if cur.description else []
