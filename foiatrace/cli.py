@@ -316,7 +316,6 @@ def sql(
     """Run read-only SQL on the warehouse (views: messages, articles, evidence)."""
     import duckdb
 
-
     con = _open(read_only=True)
     try:
         cur = con.execute(query)
