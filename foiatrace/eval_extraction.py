@@ -19,17 +19,17 @@ import json
 import re
 import statistics
 import tempfile
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import typer
+
+from crawlers.serve import Route, serve_site
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 EVAL_DOMAIN = "extraction-eval.example"
@@ -120,35 +120,19 @@ def read_page(path: Path) -> bytes:
 
 @contextmanager
 def serve_pages(pages: dict[str, Path]) -> Iterator[str]:
-    """Serve ``/<stem>.html`` as ``text/html; charset=utf-8`` on a free loopback port."""
+    """Serve ``/<stem>.html`` as ``text/html; charset=utf-8`` on a free loopback port; every
+    other path is a 404 (the pages' own links point at the real sites)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            path = unquote(urlsplit(self.path).path)
-            stem = path.lstrip("/").removesuffix(".html")
-            if not path.endswith(".html") or stem not in pages:
-                self.send_error(404)
-                return
-            body = read_page(pages[stem])
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def page(stem: str) -> Route:
+        def answer(_path: str) -> tuple[int, dict[str, str], bytes]:
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, read_page(pages[stem])
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+        return answer
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    routes = {quote(f"/{stem}.html"): page(stem) for stem in pages}
+    with tempfile.TemporaryDirectory(prefix="foiatrace-pages-") as empty:
+        with serve_site(Path(empty), routes=routes) as base_url:
+            yield base_url
 
 
 def crawl_pages(directory: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
