@@ -185,6 +185,16 @@ def next_page_url(response: Response) -> str | None:
     return None
 
 
+def conditional(validators: dict[str, Any], headers: dict[str, str], extra: dict[str, Any]) -> None:
+    """Ask only for a changed copy: the stored ETag / Last-Modified, and let a 304 through."""
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    if headers:
+        extra["handle_httpstatus_list"] = [304]
+
+
 class ArticleSpider(scrapy.Spider):
     """Crawl the articles of the given outlets (see the module docstring)."""
 
@@ -351,12 +361,7 @@ class ArticleSpider(scrapy.Spider):
         state = self.index_state.get(canonical) if kind in ("sitemap", "feed") else None
         if state:
             # unchanged since the last 200: a 304, and the entries parsed then are reused
-            if state.get("etag"):
-                headers["If-None-Match"] = state["etag"]
-            if state.get("last_modified"):
-                headers["If-Modified-Since"] = state["last_modified"]
-            if headers:
-                extra["handle_httpstatus_list"] = [304]
+            conditional(state, headers, extra)
         return scrapy.Request(
             self.fetch_url(canonical),
             callback=callback,
@@ -504,13 +509,7 @@ class ArticleSpider(scrapy.Spider):
                 self.skipped_seen.add(canonical)
                 return
             # said to have changed: ask conditionally, a 304 keeps the stored version
-            validators = self.validators.get(canonical, {})
-            if validators.get("etag"):
-                headers["If-None-Match"] = validators["etag"]
-            if validators.get("last_modified"):
-                headers["If-Modified-Since"] = validators["last_modified"]
-            if headers:
-                extra["handle_httpstatus_list"] = [304]
+            conditional(self.validators.get(canonical, {}), headers, extra)
         self.scheduled.add(canonical)
         yield scrapy.Request(
             self.fetch_url(canonical),
