@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from foiatrace.eval_extraction import EVAL_DOMAIN, page_files, read_page, serve_pages  # noqa: E402
+from foiatrace.evals.extraction import EVAL_DOMAIN, page_files, read_page, serve_pages  # noqa: E402
 
 DEFAULT_PAGES = Path(
     os.environ.get("FOIATRACE_SHARED", REPO.parent / "shared"), "data/article-extraction/html"

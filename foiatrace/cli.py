@@ -410,107 +410,11 @@ def show_evidence(rows: list[dict[str, Any]]) -> None:
         out.print()
 
 
-@eval_app.command("scenario")
-def eval_scenario(
-    directory: Annotated[
-        Path,
-        typer.Argument(
-            help="Scenario folder in the shared format "
-            "(emails/, production/, site/, outlets.toml, labels.jsonl).",
-            exists=True,
-            file_okay=False,
-        ),
-    ],
-    source: Annotated[
-        str,
-        typer.Option(
-            "--from",
-            help="Read the production from 'eml' "
-            "(emails/*.eml) or 'pdf' (production/production.pdf).",
-        ),
-    ] = "eml",
-    min_score: Annotated[
-        float | None, typer.Option(help="Score threshold (default: shipped).")
-    ] = None,
-    workdir: Annotated[
-        Path | None, typer.Option(help="Keep the evaluation warehouse here.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-) -> None:
-    """Serve the scenario's site, ingest, crawl, match, and print pair precision/recall/F1
-    (strict and lenient) and detail recall against labels.jsonl."""
-    from foiatrace.evaluate import run_scenario
-    from matching.score import default_threshold
-
-    if source not in ("eml", "pdf"):
-        raise _fail("--from must be 'eml' or 'pdf'", 2)
-    res = run_scenario(
-        directory,
-        source,
-        workdir=workdir,
-        min_score=default_threshold() if min_score is None else min_score,
-        progress=not (State.quiet or as_json),
-    )
-    if as_json:
-        out.print_json(json.dumps(res.as_dict(), default=str))
-        return
-    out.print(scenario_table(res, f"{directory} from {source}"))
-    if res.lookalikes_reported:
-        out.print(
-            "look-alikes reported by foiatrace (hard_negatives.jsonl): "
-            + ", ".join(f"{k} {v}" for k, v in res.lookalikes_reported.items())
-        )
-
-
-def scenario_table(res: Any, title: str) -> Table:
-    """foiatrace and each baseline: strict and lenient pair P/R/F1, detail recall."""
-    table = Table(
-        "method", "pairs", "precision", "recall", "F1", "tp/pred/exp", "details", title=title
-    )
-    methods = [("foiatrace", res), *((f"baseline: {k}", v) for k, v in res.baselines.items())]
-    for name, r in methods:
-        for kind, prf in (("strict", r.strict), ("lenient", r.lenient)):
-            table.add_row(
-                f"{name} (t={r.threshold:g})" if kind == "strict" else "",
-                kind, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}",
-                f"{prf.tp}/{prf.predicted}/{prf.expected}",
-                f"{r.detail_recall:.3f} ({r.details_found}/{r.details_total})"
-                if kind == "strict" else "",
-            )  # fmt: skip
-        table.add_section()
-    return table
-
-
-@eval_app.command("calibrate")
-def eval_calibrate(
-    scenarios: Annotated[
-        list[Path],
-        typer.Argument(help="Labelled scenario folders (shared format).", exists=True),
-    ],
-    output: Annotated[
-        Path | None,
-        typer.Option(help="Where to write the model (default: the shipped weights.json)."),
-    ] = None,
-    source: Annotated[str, typer.Option("--from", help="'eml' or 'pdf'.")] = "eml",
-) -> None:
-    """Fit the matcher's pair model on labelled scenarios; report leave-one-scenario-out
-    precision/recall/F1 and write the weights and threshold."""
-    from foiatrace.calibrate import calibrate
-    from matching.score import WEIGHTS_FILE
-
-    output = output or WEIGHTS_FILE
-    report = calibrate(list(scenarios), output, source)
-    out.print_json(json.dumps(report))
-    out.print(f"model written to {output}")
-
-
 def _register_evals() -> None:
-    """Evaluations that live in their own modules add their commands to ``eval``."""
-    from foiatrace import eval_extraction, eval_intake, eval_pairs
+    """Each evaluation in ``foiatrace.evals.REGISTRY`` adds its command to ``eval``."""
+    from foiatrace.evals import register_all
 
-    eval_intake.register(eval_app)
-    eval_extraction.register(eval_app)
-    eval_pairs.register(eval_app)
+    register_all(eval_app)
 
 
 _register_evals()

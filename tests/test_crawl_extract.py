@@ -116,7 +116,7 @@ def test_extraction_floor_on_the_benchmark_pages(shared: Path) -> None:
     import gzip
     import json
 
-    from foiatrace.eval_extraction import score_predictions
+    from foiatrace.evals.extraction import score_predictions
 
     bench = shared / "data" / "article-extraction"
     if not (bench / "ground-truth.json").exists():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from foiatrace.evaluate import run_scenario
+from foiatrace.evals.scenario import run_scenario
 
 # Floors a little under the figures measured when they were pinned (README, issue notes).
 FLOORS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from foiatrace.eval_pairs import insciout, load_msrp, msrp
+from foiatrace.evals.pairs import insciout, load_msrp, msrp
 from matching.pairs import detail_keys, sentence_features
 
 

@@ -115,7 +115,7 @@ def test_scanned_reply_keeps_urls_markers_and_quote_lines(tmp_path: Path) -> Non
     pytest.importorskip("reportlab")
     from foia.ingest import iter_production
     from foia.models import Message
-    from foiatrace.eval_intake import make_scanned
+    from foiatrace.evals.intake import make_scanned
     from tests.test_foia_pdf import SIZE, Production
 
     class Boxed(Production):

@@ -135,7 +135,7 @@ def test_ingest_step_errors_idempotence_and_corrected_rerelease(tmp_path: Path) 
 
 
 def test_eval_intake_agreement_on_dev(dev_scenario: Path, tmp_path: Path) -> None:
-    from foiatrace.eval_intake import agreement, attribution
+    from foiatrace.evals.intake import agreement, attribution
 
     eml_db, pdf_db = tmp_path / "e.duckdb", tmp_path / "p.duckdb"
     ingest(eml_db, [dev_scenario / "emails"], "eml")
@@ -155,7 +155,7 @@ def test_scanned_printout_is_ocrd_and_split(tmp_path: Path) -> None:
     pytest.importorskip("ocrmypdf")
     pytest.importorskip("reportlab")
     from foia.ingest import iter_production
-    from foiatrace.eval_intake import make_scanned
+    from foiatrace.evals.intake import make_scanned
     from tests.test_foia_pdf import Production
 
     text_pdf = tmp_path / "text.pdf"

@@ -13,13 +13,15 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import numpy as np
+import typer
+from rich.console import Console
 
 from foiatrace import pipeline
-from foiatrace.evaluate import build_warehouse
+from foiatrace.evals.scenario import build_warehouse
 from matching.score import PAIR_FEATURES, ScoreModel, pair_score
 from warehouse.db import connect
 
@@ -143,3 +145,29 @@ def calibrate(scenarios: list[Path], output: Path, source: str = "eml") -> dict[
     model.report = report
     output.write_text(model.to_json(), encoding="utf-8")
     return {"threshold": threshold, "weights": model.weights, **report}
+
+
+def register(eval_app: typer.Typer) -> None:
+    """Add `eval calibrate` to the `eval` group."""
+    out = Console()
+
+    @eval_app.command("calibrate")
+    def eval_calibrate(
+        scenarios: Annotated[
+            list[Path],
+            typer.Argument(help="Labelled scenario folders (shared format).", exists=True),
+        ],
+        output: Annotated[
+            Path | None,
+            typer.Option(help="Where to write the model (default: the shipped weights.json)."),
+        ] = None,
+        source: Annotated[str, typer.Option("--from", help="'eml' or 'pdf'.")] = "eml",
+    ) -> None:
+        """Fit the matcher's pair model on labelled scenarios; report leave-one-scenario-out
+        precision/recall/F1 and write the weights and threshold."""
+        from matching.score import WEIGHTS_FILE
+
+        output = output or WEIGHTS_FILE
+        report = calibrate(list(scenarios), output, source)
+        out.print_json(json.dumps(report))
+        out.print(f"model written to {output}")

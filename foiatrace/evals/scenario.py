@@ -12,8 +12,12 @@ import tempfile
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+from rich.table import Table
 
 from crawlers.serve import serve_site
 from foiatrace import pipeline
@@ -226,3 +230,79 @@ def _covers(article_quote: str, want: set[str]) -> bool:
         return False
     got = {w.lower() for w in _WORDS.findall(article_quote)}
     return len(want & got) * 2 >= len(want)
+
+
+def scenario_table(res: ScenarioResult, title: str) -> Table:
+    """foiatrace and each baseline: strict and lenient pair P/R/F1, detail recall."""
+    table = Table(
+        "method", "pairs", "precision", "recall", "F1", "tp/pred/exp", "details", title=title
+    )
+    methods = [("foiatrace", res), *((f"baseline: {k}", v) for k, v in res.baselines.items())]
+    for name, r in methods:
+        for kind, prf in (("strict", r.strict), ("lenient", r.lenient)):
+            table.add_row(
+                f"{name} (t={r.threshold:g})" if kind == "strict" else "",
+                kind, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}",
+                f"{prf.tp}/{prf.predicted}/{prf.expected}",
+                f"{r.detail_recall:.3f} ({r.details_found}/{r.details_total})"
+                if kind == "strict" else "",
+            )  # fmt: skip
+        table.add_section()
+    return table
+
+
+def register(eval_app: typer.Typer) -> None:
+    """Add `eval scenario` to the `eval` group."""
+    out = Console()
+
+    @eval_app.command("scenario")
+    def eval_scenario(
+        directory: Annotated[
+            Path,
+            typer.Argument(
+                help="Scenario folder in the shared format "
+                "(emails/, production/, site/, outlets.toml, labels.jsonl).",
+                exists=True,
+                file_okay=False,
+            ),
+        ],
+        source: Annotated[
+            str,
+            typer.Option(
+                "--from",
+                help="Read the production from 'eml' "
+                "(emails/*.eml) or 'pdf' (production/production.pdf).",
+            ),
+        ] = "eml",
+        min_score: Annotated[
+            float | None, typer.Option(help="Score threshold (default: shipped).")
+        ] = None,
+        workdir: Annotated[
+            Path | None, typer.Option(help="Keep the evaluation warehouse here.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    ) -> None:
+        """Serve the scenario's site, ingest, crawl, match, and print pair precision/recall/F1
+        (strict and lenient) and detail recall against labels.jsonl."""
+        from foiatrace.cli import State
+        from matching.score import default_threshold
+
+        if source not in ("eml", "pdf"):
+            typer.echo("error: --from must be 'eml' or 'pdf'", err=True)
+            raise typer.Exit(2)
+        res = run_scenario(
+            directory,
+            source,
+            workdir=workdir,
+            min_score=default_threshold() if min_score is None else min_score,
+            progress=not (State.quiet or as_json),
+        )
+        if as_json:
+            out.print_json(json.dumps(res.as_dict(), default=str))
+            return
+        out.print(scenario_table(res, f"{directory} from {source}"))
+        if res.lookalikes_reported:
+            out.print(
+                "look-alikes reported by foiatrace (hard_negatives.jsonl): "
+                + ", ".join(f"{k} {v}" for k, v in res.lookalikes_reported.items())
+            )
