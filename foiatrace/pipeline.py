@@ -121,10 +121,11 @@ def load_article_docs(con: Any) -> list[Any]:
     from matching.match import ArticleDoc
 
     return [
-        ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "")
-        for url, sha, outlet, pub, mod, text in con.execute(
-            "SELECT url, text_sha256, outlet, published_at, modified_at, text FROM articles "
-            "ORDER BY url"
+        ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "", original)
+        for url, sha, outlet, pub, mod, text, original in con.execute(
+            "SELECT a.url, a.text_sha256, a.outlet, a.published_at, a.modified_at, a.text, "
+            "s.original_url FROM articles a LEFT JOIN syndication s ON s.url = a.url "
+            "ORDER BY a.url"
         ).fetchall()
     ]
 

@@ -45,22 +45,42 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|\bas an? (?:tourist|visitor)\b|\bon an? (?:tourist|visitor)\b"
         ),
     ),
-    ("immigration_status", "visa-f", _rx(r"\bF-?1\b(?=\s+(?:student\s+)?visa)|\bstudent visa")),
+    (
+        "immigration_status",
+        "visa-f",
+        _rx(
+            r"\bF-?1\b|\bM-?1\b(?=\s+(?:student\s+)?(?:visa|status))|\bstudent (?:visa|status)"
+            r"|\bSEVIS\b"
+        ),
+    ),
     (
         "immigration_status",
         "visa-h",
         _rx(
             r"\bH-?[12][AB]?\b(?=\s+(?:visa|status|worker))"
-            r"|\b(?:work|guest[- ]worker|temporary work) visa"
+            r"|\b(?:work|guest[- ]worker|temporary work|seasonal(?: \w+)? worker|farm ?worker"
+            r"|agricultural(?: \w+)? worker|H-?2[AB]) visa|\bH-?2[AB]\b"
+            r"|to work (?:the|in the|on (?:a|the)) (?:harvest|fields?|farms?|crops?)"
+            r"|seasonal (?:farm )?work"
         ),
     ),
     ("immigration_status", "visa-j", _rx(r"\bJ-?1\b(?=\s+(?:exchange\s+)?visa)|exchange visitor")),
-    ("immigration_status", "visa-k", _rx(r"\bK-?1\b(?=\s+visa)|fianc[ée]e? visa")),
+    (
+        "immigration_status",
+        "visa-k",
+        _rx(
+            r"\bK-?1\b(?=\s+visa)|\bfianc[ée]e?(?:\(e\))?\b"
+            r"|to marry (?:his|her|an?) (?:American|U\.S\.)"
+        ),
+    ),
     (
         "immigration_status",
         "overstay",
         _rx(
             r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed|never left|did not (?:leave|depart)"
+            r"|(?:supposed|required|due|expected|authorized) to (?:leave|depart"
+            r"|remain)\b[^.;]{0,60}"
+            r"\b(?:never did|did not|didn't|but (?:stayed|remained))"
             r"|failed to (?:leave|depart)"
             r"|(?:remained|stayed|stayed on|lived)\b[^.;]{0,60}\b(?:after|beyond|past)\b[^.;]{0,40}"
             r"\b(?:visa|status|authorized|admission|permit)"
@@ -69,7 +89,22 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         ),
     ),
     ("immigration_status", "refugee", _rx(r"\brefugees?\b")),
-    ("immigration_status", "asylum", _rx(r"\basyl(?:um|ee|ees)\b")),
+    (
+        "immigration_status",
+        "asylum",
+        _rx(r"\basyl(?:um|ee|ees)\b|\brefuge\b|protection from persecution|fear of persecution"),
+    ),
+    (
+        "immigration_status",
+        "application-denied",
+        _rx(
+            r"\b(?:denied|rejected|refused|turned down)\b[^.;]{0,30}\b(?:asylum|application|claim"
+            r"|petition|bid|request|case|refuge)"
+            r"|\b(?:asylum|application|claim|petition|bid|request)\b[^.;]{0,30}\b(?:was|were"
+            r"|had been)"
+            r" (?:denied|rejected|refused|turned down)"
+        ),
+    ),
     ("immigration_status", "siv", _rx(r"\bspecial immigrant visa|\bSIVs?\b")),
     (
         "immigration_status",
@@ -79,13 +114,83 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|permanent residen(?:t|cy)"
         ),
     ),
-    ("immigration_status", "daca", _rx(r"\bDACA\b|deferred action")),
-    ("immigration_status", "tps", _rx(r"\bTPS\b|temporary protected status")),
+    ("immigration_status", "daca", _rx(r"\bDACA\b|deferred action|\bDreamers?\b")),
+    ("immigration_status", "tps", _rx(r"\bTPS\b|(?:temporary )?protected status")),
+    (
+        # what TPS, DACA and parole have in common, in plain words
+        "immigration_status",
+        "protected",
+        _rx(
+            r"\bTPS\b|\bDACA\b|protected status|deferred action|humanitarian (?:program|protection"
+            r"|parole)|protection from (?:deportation|removal)|allowed to (?:live and work"
+            r"|stay|remain)"
+            r"|\bwork permit|employment authorization"
+        ),
+    ),
+    (
+        # a status that ended: expired, lapsed, terminated, withdrawn, lost
+        "immigration_status",
+        "status-ended",
+        _rx(
+            r"\b(?:TPS|DACA|status|protection|green card|visa|parole|SEVIS record|residency)\b"
+            r"[^.;]{0,40}\b(?:expired|lapsed|ended|ran out|terminated|revoked|rescinded|withdrawn"
+            r"|cancell?ed|was not renewed)"
+            r"|\b(?:withdrew|revoked|terminated|rescinded|stripped|lost|ended|cancell?ed|lapse of)"
+            r"\b[^.;]{0,30}\b(?:TPS|DACA|status|protection|green card|visa|parole|residency)\b"
+            r"|no longer (?:a student|enrolled|in status|had (?:legal )?status|protected)"
+        ),
+    ),
+    (
+        "immigration_status",
+        "diversity-visa",
+        _rx(r"diversity (?:immigrant )?visa|visa lottery|green[- ]card lottery|\bDV-\d"),
+    ),
+    (
+        "immigration_status",
+        "application-pending",
+        _rx(
+            r"application (?:remains |is |was |has been )?pending|pending application"
+            r"|has not (?:yet )?been (?:decided|approved|adjudicated)|awaiting a decision"
+        ),
+    ),
+    (
+        # an entry event: admitted at a port, crossed, flew in, encountered at the border
+        "immigration_status",
+        "entry",
+        _rx(
+            r"\badmitted (?:to|into|at|as|in|on)\b|port of entry|border crossing"
+            r"|crossed (?:into|the)"
+            r"|(?:came|entered|arrived|admitted)(?: (?:here|to the (?:U\.?S\.?|United States"
+            r"|country)))?"
+            r" (?:legally|lawfully)|(?:legally|lawfully) (?:admitted|entered|came)"
+            r"|(?:waded|swam|walked|came|snuck|sneaked|slipped) (?:across"
+            r"|over) (?:the )?(?:border|river|Rio)"
+            r"|flew into|entered (?:the (?:U\.?S\.?|United States|country)|at)\b"
+            r"|\b(?:encountered|apprehended|caught|picked (?:him|her|them) up|stopped|detained)"
+            r"\b[^.;]{0,40}\b(?:Border Patrol|at the border|near the border|crossing)"
+            r"|Border Patrol[^.;]{0,40}\b(?:encountered|apprehended|caught|picked|stopped|arrested)"
+        ),
+    ),
+    (
+        "immigration_status",
+        "unaccompanied-minor",
+        _rx(
+            r"unaccompanied (?:alien |immigrant |migrant )?(?:child|minor|juvenile|teen)|\bUACs?\b"
+            r"|without (?:a parent|his parents|her parents|their parents|an adult|a guardian)"
+            r"|(?:crossed|came|arrived|traveled|travelling|traveling|entered)[^.;]{0,40}\balone\b"
+        ),
+    ),
+    (
+        "immigration_status",
+        "sponsor",
+        _rx(r"(?:to|with) (?:a |his |her |their )?(?:sponsors?|relatives?|family members?)\b"),
+    ),
     (
         "immigration_status",
         "entry-without-inspection",
         _rx(
             r"without (?:inspection|being inspected|authorization)|entered[^.;]{0,40}illegally"
+            r"|(?:waded|swam|snuck|sneaked|slipped|walked|climbed) (?:across|over|into|through)\b"
             r"|crossed[^.;]{0,40}(?:illegally|unlawfully)|illegal(?:ly)? (?:entry|entered|crossed)"
             r"|unlawful(?:ly)? (?:entry|entered|present)|\bEWI\b"
         ),
@@ -130,6 +235,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"earlier )?(?:arrests?|convictions?|criminal|record)"
             r"|not aware of any\b[^.;]{0,20}\b(?:arrests?|convictions?|criminal|record|history)"
             r"|nothing prior|no record of (?:any )?(?:prior |previous )?(?:arrests?|convictions?)"
+            r"|(?:don't|do not|doesn't|does not|did not|didn't) have any (?:record|history)"
+            r"|never been in trouble|no (?:known )?(?:criminal )?(?:history|record)\b"
+            r"|no (?:prior |previous |earlier )?(?:arrests|convictions|criminal)"
         ),
     ),
     (
@@ -181,7 +289,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "illegal-reentry",
         _rx(
             r"illegal re-?entry|unlawful re-?entry"
-            r"|re-?entered[^.;]{0,40}(?:illegally|after)"
+            r"|re-?entered[^.;]{0,40}(?:illegally|after)|re-?entry after (?:removal|deportation)"
+            r"|(?:sneak\w*|slipp\w*|came|coming|returned|returning|crossed) back\b[^.;]{0,30}"
+            r"(?:illegally|in\b|into|across)"
         ),
     ),
     # enforcement actions
@@ -192,6 +302,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bdetainers?\b|immigration hold|\bICE hold|hold request"
             r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
             r"\b(?:hold|keep|detain)"
+            r"|asked\b[^.;]{0,60}\bto (?:hold|keep|detain)\b"
+            r"|notif(?:y|ied)\b[^.;]{0,40}\b(?:before|prior to|when)\b[^.;]{0,40}\breleas"
             r"|(?:turned|handed) over to (?:ICE|federal|immigration)"
             r"|(?:hand|turn) (?:him|her|them) over|notif(?:y|ied) (?:ICE|immigration|federal)"
             r"[^.;]{0,40}\brelease"
@@ -220,7 +332,36 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "proceedings",
         _rx(
             r"removal proceedings|deportation proceedings|notice to appear|immigration court"
-            r"|immigration judge"
+            r"|immigration judge|(?:deportation|removal|immigration) (?:hearing|case)"
+            r"|papers to appear"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "in-absentia",
+        _rx(
+            r"in absentia|without (?:him|her|them) (?:being )?(?:present|there)"
+            r"|(?:failed|did not show up|didn't show up) (?:to appear|for (?:a|his|her"
+            r"|the) hearing)"
+            r"|missed (?:a|his|her|the|an) (?:\d{4} )?(?:court )?hearing"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "country-refused",
+        _rx(
+            r"(?:would not|wouldn't|refused to|refuses to|will not|won't|declined to|did not)"
+            r" (?:accept|take (?:him|her|them) back|issue (?:travel|a travel)|repatriate)"
+            r"|recalcitrant country"
+        ),
+    ),
+    (
+        "enforcement_action",
+        "investigation",
+        _rx(
+            r"\b(?:HSI|Homeland Security Investigations|FBI|NCIS|federal agents?)\b[^.;]{0,60}"
+            r"\binvestigat|\binvestigat\w*[^.;]{0,40}\b(?:HSI|FBI|NCIS|federal agents?)\b"
+            r"|working the case|joint investigation"
         ),
     ),
     (
@@ -248,6 +389,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"order of supervision|supervised release"
             r"|ankle monitor|alternatives to detention"
             r"|check[- ]?in[^.;]{0,30}\b(?:immigration|ICE|deportation) (?:officers?|officials?)"
+            r"|check(?:s|ed|ing)?[- ]in (?:with|at) (?:ICE|immigration|federal immigration)"
             r"|report(?:ing)? (?:regularly |periodically )?to (?:ICE|immigration)"
         ),
     ),
@@ -261,7 +403,22 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         ),
     ),
     # identity
-    ("identity", "gang", _rx(r"\bgang\b|\bMS-?13\b|\bcartel\b|\b18th Street\b|Sure[ñn]os")),
+    (
+        "identity",
+        "gang",
+        _rx(
+            r"\bgangs?\b|\bMS-?13\b|\bcartel\b|\b18th Street\b|Sure[ñn]os|Norte[ñn]os"
+            r"|\bBarrio Azteca\b|\bLatin Kings\b|\bTren de Aragua\b|\bclique\b"
+        ),
+    ),
+    (
+        "identity",
+        "us-military-work",
+        _rx(
+            r"(?:interpreter|translator|translat\w+|worked|served)\b[^.;]{0,30}\b(?:for|with) "
+            r"(?:the )?(?:U\.\s?S\.|US|American|coalition) (?:forces|troops|military|army|soldiers)"
+        ),
+    ),
     (
         "identity",
         "alias",
@@ -296,7 +453,8 @@ _NUM_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b")
 _MONTH_YEAR = re.compile(
     r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?"
+    r"|dec(?:ember)?)\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?"
     r"\s+((?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
@@ -317,6 +475,11 @@ _REL_SEASON = re.compile(r"\b(last|this) (spring|summer|fall|autumn|winter)\b", 
 _YEARS_AGO = re.compile(
     r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a) years? ago\b", re.IGNORECASE
 )
+_SEASONS_AGO = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a) "
+    r"(spring|summer|fall|autumn|winter)s? ago\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<![\d/-])((?:19[5-9]|20[0-3])\d)(?![\d/-])")
 _SEASON_YEAR = re.compile(
     r"\b(spring|summer|fall|autumn|winter)\s+(?:of\s+)?((?:19|20)\d{2})\b", re.IGNORECASE
@@ -325,6 +488,8 @@ _AGE = re.compile(
     r"\b(\d{1,2})-year-old\b|\b(?:age|aged)\s+(\d{1,2})\b|,\s(\d{1,2}),\s", re.IGNORECASE
 )
 _ANUMBER = re.compile(r"\bA[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{3})\b")
+# an A-number partly redacted: "A(b)(6)123", "A-XXX-XXX-123": its visible digits still identify
+_ANUMBER_PART = re.compile(r"\bA[- ]?(?:\(b\)\(\d\)|[X*#]{3}[- ]?[X*#]{3})[- ]?(\d{3,4})\b", re.I)
 _COUNT_WORDS = {
     "once": 1,
     "twice": 2,
@@ -339,7 +504,8 @@ _COUNT_WORDS = {
     "ten": 10,
 }
 _REMOVAL_COUNT = re.compile(
-    r"\b(?:deported|removed)\b[^.;]{0,40}?\b(once|twice|two|three|four|five|six|seven|eight|nine"
+    r"\b(?:deported|removed|sent back|returned|kicked out)\b[^.;]{0,40}?"
+    r"\b(once|twice|two|three|four|five|six|seven|eight|nine"
     r"|ten|\d+)\b(?:\s+(?:times|occasions))?"
     r"|\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:prior\s+|previous\s+|times?\s+)?"
     r"(?:removals|deportations)\b",
@@ -379,6 +545,36 @@ _NOT_NAMES = {
     "public", "affairs", "press", "media", "relations", "communications", "spokesperson",
     "inquiry", "inquiries", "newsroom", "release", "statement", "team", "desk", "editor",
 }  # fmt: skip
+
+
+# every word of a country's name ("El", "Salvador", "Republic"): a place, not a person
+_PLACE_WORDS = {w for c in COUNTRIES for w in re.split(r"[^a-z]+", c.lower()) if w}
+
+
+# Findings of absence: "ICE has not lodged a detainer", "he is not a refugee", "no arrests".
+_NEGATABLE = {
+    "detainer", "removal-order", "removed", "arrest", "conviction", "charge", "refugee",
+    "asylum", "lpr", "gang", "alias", "ice-arrest", "proceedings", "release", "daca", "tps",
+}  # fmt: skip
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|without|none)\b|n't\b|\bno longer\b", re.IGNORECASE
+)
+_CLAUSE_END = re.compile(r"[.;:!?]|\b(?:but|although|though|however|while|after|because)\b", re.I)
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation in the same clause, at most a few words before the match."""
+    before = text[max(0, start - 45) : start]
+    tail = _CLAUSE_END.split(before)[-1]
+    return bool(_NEGATION.search(tail))
+
+
+# "removed to Mexico in 2006, 2010 and 2016": three removals
+_REMOVAL_YEARS = re.compile(
+    r"\b(?:deported|removed|sent back|returned)\b[^.;]{0,40}?\bin\s+"
+    r"((?:19|20)\d\d(?:(?:,\s*(?:in\s+)?|,?\s+and\s+(?:again\s+)?(?:in\s+)?)(?:19|20)\d\d)+)",
+    re.IGNORECASE,
+)
 
 
 def _year(y: str) -> int:
@@ -452,6 +648,14 @@ def _relative_dates(
         else:
             year = ref.year - 1 if season == "winter" and ref.month <= 2 else ref.year
         out.append(Detail("date", f"season:{year:04d}-{season}", m.group(0)))
+    for m in _SEASONS_AGO.finditer(text):
+        word = m.group(1).lower()
+        n = 1 if word == "a" else _COUNT_WORDS.get(word) or int(word)
+        season = "fall" if m.group(2).lower() == "autumn" else m.group(2).lower()
+        months = _SEASONS[season]
+        recent = ref.year if ref.month >= months[0] else ref.year - 1  # its latest start
+        out.append(Detail("date", f"season:{recent - n:04d}-{season}",
+                          m.group(0)))  # fmt: skip
     for m in _YEARS_AGO.finditer(text):
         word = m.group(1).lower()
         n = 1 if word == "a" else _COUNT_WORDS.get(word) or int(word)
@@ -464,10 +668,20 @@ def extract(text: str, ref: datetime | None = None) -> list[Detail]:
 
     ``ref``: when the text was written, to resolve relative dates ("last March")."""
     found: list[Detail] = []
+    spans: list[tuple[int, int]] = []  # words a typed rule read are no one's name
     for dtype, key, rx in _RULES:
         m = rx.search(text)
         if m:
+            spans.append(m.span())
+            if key in _NEGATABLE and _negated(text, m.start()):
+                key += "-none"  # "has not lodged a detainer" is a finding of its own
             found.append(Detail(dtype, f"{dtype}:{key}", m.group(0)))
+    for m in _REMOVAL_YEARS.finditer(text):
+        n = len(set(_YEAR.findall(m.group(1))))
+        if n > 1:
+            found.append(
+                Detail("enforcement_action", f"enforcement_action:removed-x{n}", m.group(0))
+            )
     for m in _DEMONYM_RX.finditer(text):
         country = DEMONYMS[m.group(1).lower()]
         if country != "united states":
@@ -484,6 +698,9 @@ def extract(text: str, ref: datetime | None = None) -> list[Detail]:
         found.append(Detail("identity", f"identity:age-{int(age)}", m.group(0)))
     for m in _ANUMBER.finditer(text):
         found.append(Detail("identity", "identity:a-" + "".join(m.groups()), m.group(0)))
+        found.append(Detail("identity", "identity:a-end-" + m.group(3), m.group(0)))
+    for m in _ANUMBER_PART.finditer(text):
+        found.append(Detail("identity", "identity:a-end-" + m.group(1)[-3:], m.group(0)))
     for m in _REMOVAL_COUNT.finditer(text):
         word = (m.group(1) or m.group(2)).lower()
         n = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else 0)
@@ -495,10 +712,12 @@ def extract(text: str, ref: datetime | None = None) -> list[Detail]:
     for i, m in enumerate(_NAME.finditer(text)):
         word = m.group(1)
         low = word.lower()
-        if low in _NOT_NAMES or low in _MONTHS or low in COUNTRIES or low in DEMONYMS:
+        if low in _NOT_NAMES or low in _MONTHS or low in _PLACE_WORDS or low in DEMONYMS:
             continue
         if m.start() == 0 and i == 0:
             continue  # sentence-initial capital says nothing
+        if any(a <= m.start() < b for a, b in spans):
+            continue  # "Temporary Protected Status", "Border Patrol": vocabulary, not names
         found.append(Detail("name", f"name:{low}", word))
     unique: dict[str, Detail] = {}
     for d in found:

@@ -25,6 +25,8 @@ from matching.details import DETAIL_TYPES, Detail, extract, is_refusal
 from matching.parties import agency_domains, recipient_class, same_site, sender_role
 from matching.score import (
     KEEP_FLOOR,
+    SENT_ROW,
+    SENTENCE_FEATURES,
     ScoreModel,
     content_words,
     idf,
@@ -44,6 +46,11 @@ IDF_CAP = 15.0
 ROWS_PER_DETAIL = 3  # an article may print one detail in several sentences: each is a row
 
 _NORM = re.compile(r"[^a-z0-9]+")
+# an article sentence that attributes what it prints to someone ("officials said")
+_ATTRIBUTED = re.compile(
+    r"\b(?:said|says|told|according to|confirmed|spokes(?:man|woman|person)|officials?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -65,10 +72,18 @@ class ArticleDoc:
     published_at: datetime | None
     modified_at: datetime | None
     text: str
+    original_url: str | None = None  # a syndicated copy's original (crawler's grouping)
 
     @property
     def domain(self) -> str:
         return (urlsplit(self.url).hostname or "").lower()
+
+    @property
+    def domains(self) -> list[str]:
+        """The outlet's domain and, for a syndicated copy, the original's: a message that
+        reached the original's outlet reached the copy too."""
+        orig = (urlsplit(self.original_url).hostname or "").lower() if self.original_url else ""
+        return [self.domain] + ([orig] if orig and orig != self.domain else [])
 
 
 @dataclass
@@ -89,6 +104,23 @@ class Disclosure:
 
 
 @dataclass
+class SentencePair:
+    """One (email sentence, article sentence) pair weighed, with what the sentence model
+    needs; ``typed`` are the typed detail keys both carry."""
+
+    i: int
+    j: int
+    email_text: str
+    article_text: str
+    cosine: float
+    shared: list[str]
+    typed: list[str]
+    e_type: str  # the email sentence's first typed detail's type ("other" if none)
+    features: dict[str, float]
+    p: float = 0.0  # the sentence model's probability
+
+
+@dataclass
 class PairEvidence:
     """Everything weighed for one (message, article version) pair."""
 
@@ -98,6 +130,9 @@ class PairEvidence:
     features: dict[str, float]
     score: float
     rows: list[Disclosure] = field(default_factory=list)
+    sentence_pairs: list[SentencePair] = field(default_factory=list)
+    lag_hours: float = 0.0
+    public_keys: set[str] = field(default_factory=set)  # shared details printed before
 
 
 @dataclass
@@ -181,16 +216,40 @@ def _mark_boilerplate(docs: Iterable[_Doc]) -> None:
         ]
 
 
+_LOWER_WORD = re.compile(r"(?<![\w'’-])([a-z][a-z'’]+(?:-[a-z]+)*)(?![\w'’-])")
+
+
+_URL = re.compile(r"https?://[^\s<>\"')]+", re.IGNORECASE)
+
+
+def linked_paths(text: str) -> set[str]:
+    """Paths of the pages a message links to: what it points a reporter at is public."""
+    return {urlsplit(u.rstrip(".,;")).path for u in _URL.findall(text or "")} - {"", "/"}
+
+
+def common_words(texts: Iterable[str]) -> set[str]:
+    """Words the corpus also writes in lower case ("status", "spring", "van"): capitalized,
+    they are a title, a place or a program, not the name of the person a story is about."""
+    out: set[str] = set()
+    for t in texts:
+        out.update(_LOWER_WORD.findall(t))
+    return out
+
+
 def _names(
-    doc: _Doc, doc_freq: dict[str, int], n_docs: int, exclude: set[str] = frozenset()
+    doc: _Doc,
+    doc_freq: dict[str, int],
+    n_docs: int,
+    exclude: set[str] = frozenset(),
+    common: set[str] = frozenset(),
 ) -> dict[str, float]:
     """Rare names and identifiers (ages, A-numbers) of a document, with their weights;
     ``exclude`` holds names that say nothing of whom the text is about (the thread's
-    participants, the outlets' own names)."""
+    participants, the outlets' own names); ``common`` words are no names at all."""
     out = {}
     for ds in doc.details:
         for d in ds:
-            if d.key in exclude:
+            if d.key in exclude or (d.type == "name" and d.key[5:] in common):
                 continue
             if d.type == "name" or d.key.startswith(("identity:age-", "identity:a-")):
                 w = idf(doc_freq.get(d.key, 0), n_docs)
@@ -246,7 +305,8 @@ def match(
         doc_freq.update({d.key for ds in doc.details for d in ds})
     n_docs = max(len(art_docs), 1)
     not_about = _not_about(participants, by_key.values())
-    art_names = {k: _names(d, doc_freq, n_docs, not_about) for k, d in art_docs.items()}
+    common = common_words([a.text for a in by_key.values()] + [e.text for e in emails])
+    art_names = {k: _names(d, doc_freq, n_docs, not_about, common) for k, d in art_docs.items()}
     art_typed = {k: d.keys(typed_only=True) for k, d in art_docs.items()}
 
     outlet_domains = {a.domain for a in by_key.values()}
@@ -266,7 +326,11 @@ def match(
         weighed.update((email.key, a.key) for a, _ in cands)
         if sender_role(email.sender, agency, outlet_domains) == "external":
             continue  # a reporter's own question discloses nothing of the agency's
-        plan.append((email, cands))
+        # no typed detail in common: never a disclosure, so its sentences are not embedded
+        e_typed = email_docs[email.key].keys(typed_only=True)
+        cands = [(a, t) for a, t in cands if e_typed & art_typed[a.key]]
+        if cands:
+            plan.append((email, cands))
     needed = {a.key for _, cands in plan for a, _ in cands}
     texts: list[str] = []
     for k in sorted(needed):
@@ -300,8 +364,9 @@ def match(
         sims = ev @ a_vec[rows].T if len(rows) else np.zeros((len(e_doc.segs), 0))
         col = 0
         e_ctx = _prepare(email.context, email.sent_at) if email.context else e_doc
-        e_names = _names(e_ctx, doc_freq, n_docs, not_about)
+        e_names = _names(e_ctx, doc_freq, n_docs, not_about, common)
         e_typed_all = e_doc.keys(typed_only=True)
+        linked = linked_paths(email.context or email.text)
         public_pages = [
             (k, a.url)
             for k, a in by_key.items()
@@ -311,28 +376,114 @@ def match(
             n = len(art_docs[art.key].segs)
             block = sims[:, col : col + n]
             col += n
-            pair = ctx.evaluate(email, e_doc, e_names, e_typed_all, public_pages, art, block, t)
+            pair = ctx.evaluate(
+                email, e_doc, e_names, e_typed_all, public_pages, art, block, t, linked
+            )
             pairs.append(pair)
-    _supersede_internal(pairs, model)
+    sentence = model.sentence_model()
+    for pair in pairs:
+        rescore_pair(pair, sentence)
+    finalize_pairs(pairs, model)
     found = [r for p in pairs if p.score >= keep_floor for r in p.rows]
     return MatchResult(found, weighed, pairs)
 
 
-def _supersede_internal(pairs: list[PairEvidence], model: ScoreModel) -> None:
-    """The disclosure is the message that reached the outlet: an internal message (a draft,
+def _conflicts(a: list[Detail], b: list[Detail]) -> int:
+    """Kinds of detail both sentences give with no value in common (another year, another
+    country, another count): two such sentences make different claims."""
+    fam_a: dict[str, set[str]] = defaultdict(set)
+    fam_b: dict[str, set[str]] = defaultdict(set)
+    for ds, fam in ((a, fam_a), (b, fam_b)):
+        for d in ds:
+            head = d.key.split(":", 1)[0]
+            if head in ("year", "citizenship", "name") or d.key.startswith(
+                ("identity:age-", "enforcement_action:removed-x")
+            ):
+                fam[head if head != "identity" else d.key.rsplit("-", 1)[0]].add(d.key)
+    return sum(1 for k in fam_a.keys() & fam_b.keys() if not fam_a[k] & fam_b[k])
+
+
+def rescore_pair(pair: PairEvidence, sentence: ScoreModel) -> None:
+    """Apply the sentence model: its probabilities, the pair features it feeds, and the
+    evidence rows (one per shared typed detail and article sentence that prints it, plus each
+    article sentence the model finds printed from an email sentence)."""
+    sps = pair.sentence_pairs
+    X = getattr(pair, "sent_X", None)
+    if X is None:
+        X = np.array([[sp.features[n] for n in SENTENCE_FEATURES] for sp in sps], dtype=float)
+        pair.sent_X = X  # type: ignore[attr-defined]
+    probs = sentence.predict_many(X.reshape(-1, len(SENTENCE_FEATURES)), SENTENCE_FEATURES)
+    per_article_sentence: dict[int, float] = {}
+    for sp, pv in zip(sps, probs, strict=True):
+        sp.p = float(pv)
+        per_article_sentence[sp.j] = max(per_article_sentence.get(sp.j, 0.0), sp.p)
+    top = sorted(per_article_sentence.values(), reverse=True)
+    f = pair.features
+    f["sent_max"] = top[0] if top else 0.0
+    f["sent_sum"] = float(sum(top[:3]))
+    f["n_sent"] = float(sum(1 for v in top if v >= SENT_ROW))
+    pair.rows = _rows(pair)
+
+
+def _rows(pair: PairEvidence) -> list[Disclosure]:
+    by_pos = {(sp.i, sp.j): sp for sp in pair.sentence_pairs}
+    best: dict[tuple[str, int], tuple[float, int, list[str]]] = getattr(pair, "typed_best", {})
+    by_key: dict[str, list[tuple[float, int, int, list[str]]]] = defaultdict(list)
+    for (key, j), (rank, i, shared) in best.items():
+        by_key[key].append((rank, i, j, shared))
+    rows: list[Disclosure] = []
+    covered: set[int] = set()
+
+    def row(key: str, i: int, j: int, shared: list[str]) -> Disclosure:
+        sp = by_pos[(i, j)]
+        return Disclosure(
+            msg_key=pair.msg_key,
+            article_key=pair.article_key,
+            article_url=pair.article_url,
+            detail_type=key.split(":", 1)[0],
+            detail_key=key,
+            article_sentence=j,
+            email_quote=sp.email_text,
+            article_quote=sp.article_text,
+            shared_details=shared,
+            score=pair.score,
+            cosine=sp.cosine,
+            lag_hours=pair.lag_hours,
+            features=pair.features,
+        )
+
+    for key in sorted(by_key):
+        for _, i, j, shared in sorted(by_key[key], reverse=True)[:ROWS_PER_DETAIL]:
+            rows.append(row(key, i, j, shared))
+            covered.add(j)
+    if rows:  # the model's paraphrase rows back a pair that shares a concrete detail
+        for sp in sorted(pair.sentence_pairs, key=lambda s: -s.p):
+            if sp.p >= SENT_ROW and sp.j not in covered:
+                rows.append(row(f"{sp.e_type}:paraphrase", sp.i, sp.j, sp.shared))
+                covered.add(sp.j)
+    return rows
+
+
+def finalize_pairs(pairs: list[PairEvidence], model: ScoreModel) -> None:
+    """Score every pair, then let outbound messages supersede internal ones.
+
+    The disclosure is the message that reached the outlet: an internal message (a draft,
     a briefing) whose shared details an outbound message to the same outlet also shares with
     the article is superseded by it."""
     outbound: dict[str, set[str]] = defaultdict(set)
     for p in pairs:
+        p.features["superseded"] = 0.0
         if p.features["to_outlet"] and p.rows:
-            outbound[p.article_key].update(r.detail_key for r in p.rows)
+            outbound[p.article_key].update(
+                r.detail_key for r in p.rows if not r.detail_key.endswith(":paraphrase")
+            )
     for p in pairs:
         if p.features["to_internal"] and p.rows:
             overlap = {r.detail_key for r in p.rows} & outbound.get(p.article_key, set())
             p.features["superseded"] = float(bool(overlap))
-            p.score = pair_score(model, p.features)
-            for r in p.rows:
-                r.score = p.score
+        p.score = pair_score(model, p.features)
+        for r in p.rows:
+            r.score = p.score
 
 
 @dataclass
@@ -359,20 +510,29 @@ class _PairContext:
         art: ArticleDoc,
         block: np.ndarray,
         eff_time: datetime,
+        linked: set[str] = frozenset(),
     ) -> PairEvidence:
+        """The pair's features and every sentence pair weighed; rows and score come later
+        (:func:`rescore_pair`, :func:`finalize_pairs`), once the models are known."""
         a_doc = self.art_docs[art.key]
         lag = (eff_time - email.sent_at).total_seconds() / 3600.0
-        # Best sentence pair per shared typed detail key.
         a_index: dict[str, set[int]] = defaultdict(set)
         for j, ds in enumerate(a_doc.details):
             if not a_doc.boiler[j]:
                 for d in ds:
                     a_index[d.key].add(j)
-        # per (detail, article sentence): the best email sentence
+        # per (typed detail, article sentence): the best email sentence
         best: dict[tuple[str, int], tuple[float, int, list[str]]] = {}
+        sentence_pairs: list[SentencePair] = []
         support: set[str] = set()
         max_cos = 0.0
         k = min(TOP_K_PER_ARTICLE, block.shape[1]) if block.shape[1] else 0
+        masked = block.copy()
+        if masked.size:
+            masked[[i for i, b in enumerate(e_doc.boiler) if b], :] = -1.0
+            masked[:, [j for j, b in enumerate(a_doc.boiler) if b]] = -1.0
+            row_best, col_best = masked.argmax(axis=1), masked.argmax(axis=0)
+        a_types = [{d.type for d in ds if d.type in DETAIL_TYPES} for ds in a_doc.details]
         for i, e_details in enumerate(e_doc.details):
             if e_doc.boiler[i] or not k:
                 continue
@@ -381,24 +541,54 @@ class _PairContext:
             for d in e_details:
                 top |= a_index.get(d.key, set())
             e_keys = {d.key: d for d in e_details}
-            for j in top:
+            e_types = [d.type for d in e_details if d.type in DETAIL_TYPES]
+            for j in sorted(top):
                 if a_doc.boiler[j]:
                     continue
                 cos = float(row[j])
                 max_cos = max(max_cos, cos)
                 shared = [key for key in (d.key for d in a_doc.details[j]) if key in e_keys]
                 typed = [key for key in shared if e_keys[key].type in DETAIL_TYPES]
-                support.update(key for key in shared if e_keys[key].type not in DETAIL_TYPES)
-                rank = cos + 0.05 * len(shared) + 0.03 * jaccard(e_doc.words[i], a_doc.words[j])
+                untyped = [key for key in shared if e_keys[key].type not in DETAIL_TYPES]
+                support.update(untyped)
+                jac = jaccard(e_doc.words[i], a_doc.words[j])
+                rank = cos + 0.05 * len(shared) + 0.03 * jac
                 for key in typed:
                     if (key, j) not in best or rank > best[(key, j)][0]:
                         best[(key, j)] = (rank, i, shared)
+                a_text = a_doc.segs[j].text
+                sentence_pairs.append(
+                    SentencePair(
+                        i, j, e_doc.segs[i].text, a_text, cos, shared, typed,
+                        e_types[0] if e_types else "other",
+                        {
+                            "cosine": cos,
+                            "jaccard": jac,
+                            "n_typed": float(len(typed)),
+                            "typed_idf": min(sum(self.w(key) for key in typed), IDF_CAP),
+                            "support_idf": min(sum(self.w(key) for key in untyped), IDF_CAP),
+                            "same_type": float(bool(set(e_types) & a_types[j])),
+                            "conflicts": float(
+                                _conflicts(e_doc.details[i], a_doc.details[j])
+                            ),
+                            "e_typed": float(bool(e_types)),
+                            "a_typed": float(bool(a_types[j])),
+                            "mutual_best": float(
+                                int(row_best[i]) == j and int(col_best[j]) == i
+                            ),
+                            "attributed": float(bool(_ATTRIBUTED.search(a_text))),
+                        },
+                    )
+                )  # fmt: skip
         keys = {key for key, _ in best}
         anchor_keys = set(e_names) & set(self.art_names[art.key])
         anchor = sum(e_names[key] for key in anchor_keys)
         conflict = float(bool(e_names) and bool(self.art_names[art.key]) and not anchor_keys)
-        public, new = self._public_share(keys, e_names, e_typed_all, public_pages, art.url)
-        rcpt = recipient_class(email.recipients, self.agency, art.domain)
+        public, new, public_keys = self._public_share(
+            keys, e_names, e_typed_all, public_pages, art.url, linked
+        )
+        classes = {recipient_class(email.recipients, self.agency, d) for d in art.domains}
+        rcpt = "outlet" if "outlet" in classes else min(classes)
         f = {
             "n_details": float(len(keys)),
             "detail_idf": min(sum(self.w(key) for key in keys), IDF_CAP),
@@ -411,35 +601,20 @@ class _PairContext:
             "name_conflict": conflict,
             "to_outlet": float(rcpt == "outlet"),
             "to_internal": float(rcpt == "internal"),
-            "thread_link": float(reporter_link(email.thread_addresses, art.domain)),
+            "thread_link": float(
+                any(reporter_link(email.thread_addresses, d) for d in art.domains)
+            ),
             "public_before": public,
             "new_details": float(new),
             "lag_days": lag / 24.0,
+            "sent_max": 0.0,
+            "sent_sum": 0.0,
+            "n_sent": 0.0,
         }
-        score = pair_score(self.model, f)
-        pair = PairEvidence(email.key, art.key, art.url, f, score)
-        by_key: dict[str, list[tuple[float, int, int, list[str]]]] = defaultdict(list)
-        for (key, j), (rank, i, shared) in best.items():
-            by_key[key].append((rank, i, j, shared))
-        for key in sorted(by_key):
-            for _, i, j, shared in sorted(by_key[key], reverse=True)[:ROWS_PER_DETAIL]:
-                pair.rows.append(
-                    Disclosure(
-                        msg_key=email.key,
-                        article_key=art.key,
-                        article_url=art.url,
-                        detail_type=key.split(":", 1)[0],
-                        detail_key=key,
-                        article_sentence=j,
-                        email_quote=e_doc.segs[i].text,
-                        article_quote=a_doc.segs[j].text,
-                        shared_details=shared,
-                        score=score,
-                        cosine=float(block[i, j]),
-                        lag_hours=lag,
-                        features=f,
-                    )
-                )
+        pair = PairEvidence(
+            email.key, art.key, art.url, f, 0.0, [], sentence_pairs, lag, public_keys
+        )
+        pair.typed_best = best  # type: ignore[attr-defined]
         return pair
 
     def _public_share(
@@ -449,13 +624,15 @@ class _PairContext:
         e_typed_all: set[str],
         public_pages: list[tuple[str, str]],
         url: str,
-    ) -> tuple[float, int]:
+        linked: set[str] = frozenset(),
+    ) -> tuple[float, int, set[str]]:
         """Share of the pair's details already printed, about the same person, before the
-        email: a page that names the same rare person or shares three of its rare details. The
-        article itself does not count (published before and updated after the email, its
-        text before the update is not known here)."""
+        email: a page the email links to ("please see the release: URL"), or one that names
+        the same rare person or shares three of its rare details. The article itself does not
+        count (published before and updated after the email, its text before the update is
+        not known here)."""
         if not keys:
-            return 0.0, 0
+            return 0.0, 0, set()
         public: set[str] = set()
         for page, page_url in public_pages:
             if page_url == url:
@@ -464,7 +641,16 @@ class _PairContext:
             if not keys & typed:
                 continue
             rare_shared = [k for k in e_typed_all & typed if self.w(k) >= RARE_DETAIL_IDF]
-            same_person = bool(set(e_names) & set(self.art_names[page])) or len(rare_shared) >= 3
+            page_names = self.art_names[page]
+            # rare details alone make the same person only where the email's thread names
+            # nobody (redacted): a page about a named person names him
+            same_person = (
+                urlsplit(page_url).path in linked
+                or bool(set(e_names) & set(page_names))
+                or (len(rare_shared) >= 3 and not e_names)
+            )
             if same_person:
-                public |= keys & typed
-        return len(public) / len(keys), len(keys - public)
+                for key in keys & typed:
+                    public.add(f"{key} ({urlsplit(page_url).path})")
+        public_keys = {p.split(" (", 1)[0] for p in public}
+        return len(public_keys) / len(keys), len(keys - public_keys), public

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-MATCHER_VERSION = "0.4"
+import numpy as np
+
+MATCHER_VERSION = "0.5"
 KEEP_FLOOR = 0.05  # pairs scoring below this are not stored at all
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
@@ -32,7 +34,26 @@ PAIR_FEATURES = (
     "public_before",  # share of the details already printed about the person before the email
     "new_details",  # shared details not printed about the person before the email
     "lag_days",  # days from the email to the article (or its update)
+    "sent_max",  # the sentence model's best probability that an email sentence is printed
+    "sent_sum",  # the sum of its three best (distinct article sentences)
+    "n_sent",  # article sentences the sentence model finds printed from the email (p >= 0.5)
 )
+
+# One (email sentence, article sentence) pair: does the article print what the email says?
+SENTENCE_FEATURES = (
+    "cosine",  # embedding cosine
+    "jaccard",  # content-word overlap
+    "n_typed",  # typed details (citizenship, status, ...) both sentences carry
+    "typed_idf",  # their rarity in the article corpus
+    "support_idf",  # rarity of shared dates, names, numbers
+    "same_type",  # both carry a typed detail of one type, whatever the keys
+    "conflicts",  # kinds of detail (year, number, country, name) both give, differently
+    "e_typed",  # the email sentence carries a typed detail
+    "a_typed",  # the article sentence carries a typed detail
+    "mutual_best",  # each is the other's best cosine match within the pair
+    "attributed",  # the article sentence attributes to an official ("said", "according to")
+)
+SENT_ROW = 0.5  # a sentence pair the sentence model gives this much is an evidence row
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -69,6 +90,7 @@ class ScoreModel:
     threshold: float = 0.5
     trained_on: list[str] = field(default_factory=list)
     report: dict[str, object] = field(default_factory=dict)
+    sentence: dict[str, object] = field(default_factory=dict)  # the sentence model, nested
 
     def predict(self, features: dict[str, float]) -> float:
         z = self.intercept
@@ -77,6 +99,23 @@ class ScoreModel:
             z += w * (x - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
         z = max(min(z, 40.0), -40.0)
         return 1.0 / (1.0 + math.exp(-z))
+
+    def predict_many(self, X: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+        """Probabilities for the rows of ``X`` (columns named by ``names``)."""
+        if not len(X):
+            return np.zeros(0)
+        w = np.array([self.weights.get(n, 0.0) for n in names])
+        mu = np.array([self.mean.get(n, 0.0) for n in names])
+        sd = np.array([self.scale.get(n, 1.0) or 1.0 for n in names])
+        z = np.clip(self.intercept + ((X - mu) / sd) @ w, -40.0, 40.0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def sentence_model(self) -> ScoreModel:
+        """The nested sentence model (or the hand-set one before any training)."""
+        return ScoreModel(**self.sentence) if self.sentence else HAND_SENTENCE
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True) + "\n"
@@ -95,6 +134,14 @@ HAND_SET = ScoreModel(
     intercept=-1.0,
     mean={"n_details": 2.0, "detail_idf": 5.0, "best_cosine": 0.5, "anchor_idf": 2.0},
     scale={"n_details": 1.5, "detail_idf": 4.0, "best_cosine": 0.2, "anchor_idf": 3.0},
+)  # fmt: skip
+
+
+HAND_SENTENCE = ScoreModel(
+    weights={"cosine": 1.5, "n_typed": 1.0, "support_idf": 0.3, "mutual_best": 0.5},
+    intercept=-1.5,
+    mean={"cosine": 0.5, "n_typed": 0.5, "support_idf": 1.0},
+    scale={"cosine": 0.15, "n_typed": 0.7, "support_idf": 2.0},
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -112,7 +113,7 @@ def run_scenario(
     with tempfile.TemporaryDirectory(prefix="foiatrace-eval-") as tmp:
         work = Path(workdir) if workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        db = work / f"eval-{source}.duckdb"
+        db = work / f"{scenario.name}-{source}.duckdb"
         steps = build_warehouse(scenario, source, db, progress=progress)
         con = connect(db)
         try:
@@ -232,6 +233,21 @@ def _covers(article_quote: str, want: set[str]) -> bool:
     return len(want & got) * 2 >= len(want)
 
 
+def explain_scenario(
+    scenario: Path, source: str, workdir: Path, threshold: float
+) -> dict[str, list[dict[str, Any]]]:
+    """Misses and false reports of the shipped model on a scenario whose warehouse is in
+    ``workdir`` (re-matched in-process, every pair kept, so nothing is hidden by the floor)."""
+    from foiatrace.evals.calibrate import load_run, predict_rows
+    from foiatrace.evals.explain import explain
+    from matching.score import load_model
+
+    run = load_run(Path(scenario), source, Path(workdir))
+    model = load_model()
+    predict_rows(run, model, threshold)
+    return explain(run, model, threshold)
+
+
 def scenario_table(res: ScenarioResult, title: str) -> Table:
     """foiatrace and each baseline: strict and lenient pair P/R/F1, detail recall."""
     table = Table(
@@ -253,7 +269,7 @@ def scenario_table(res: ScenarioResult, title: str) -> Table:
 
 def register(eval_app: typer.Typer) -> None:
     """Add `eval scenario` to the `eval` group."""
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 110)
 
     @eval_app.command("scenario")
     def eval_scenario(
@@ -281,6 +297,14 @@ def register(eval_app: typer.Typer) -> None:
             Path | None, typer.Option(help="Keep the evaluation warehouse here.")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+        explain: Annotated[
+            bool,
+            typer.Option(
+                "--explain",
+                help="Also print every missed label pair and every false report with its "
+                "features and the rule or model that decided (the shipped model).",
+            ),
+        ] = False,
     ) -> None:
         """Serve the scenario's site, ingest, crawl, match, and print pair precision/recall/F1
         (strict and lenient) and detail recall against labels.jsonl."""
@@ -290,16 +314,27 @@ def register(eval_app: typer.Typer) -> None:
         if source not in ("eml", "pdf"):
             typer.echo("error: --from must be 'eml' or 'pdf'", err=True)
             raise typer.Exit(2)
-        res = run_scenario(
-            directory,
-            source,
-            workdir=workdir,
-            min_score=default_threshold() if min_score is None else min_score,
-            progress=not (State.quiet or as_json),
-        )
+        threshold = default_threshold() if min_score is None else min_score
+        with tempfile.TemporaryDirectory(prefix="foiatrace-eval-") as tmp:
+            work = Path(workdir or tmp)
+            res = run_scenario(
+                directory,
+                source,
+                workdir=work,
+                min_score=threshold,
+                progress=not (State.quiet or as_json),
+            )
+            report = explain_scenario(directory, source, work, threshold) if explain else None
         if as_json:
-            out.print_json(json.dumps(res.as_dict(), default=str))
+            payload = res.as_dict()
+            if report is not None:
+                payload["explain"] = report
+            out.print_json(json.dumps(payload, default=str))
             return
+        if report is not None:
+            from foiatrace.evals.explain import print_explanation
+
+            print_explanation(out, f"{directory} from {source}", report)
         out.print(scenario_table(res, f"{directory} from {source}"))
         if res.lookalikes_reported:
             out.print(
