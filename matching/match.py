@@ -46,6 +46,17 @@ IDF_CAP = 15.0
 ROWS_PER_DETAIL = 3  # an article may print one detail in several sentences: each is a row
 
 _NORM = re.compile(r"[^a-z0-9]+")
+# an email sentence about one person, or about people in general (a policy line)
+_PERSONAL = re.compile(
+    r"\b(?:he|she|him|her|his|hers|himself|herself|mr|mrs|ms|the (?:man|woman|suspect|driver"
+    r"|defendant|individual|subject))\b",
+    re.IGNORECASE,
+)
+_GENERIC = re.compile(
+    r"\b(?:policy|generally|individuals|aliens|noncitizens|persons|people|those who|anyone"
+    r"|typically|routinely|as a matter of|in general|all (?:foreign|removable)|priorit\w+)\b",
+    re.IGNORECASE,
+)
 # an article sentence that attributes what it prints to someone ("officials said")
 _ATTRIBUTED = re.compile(
     r"\b(?:said|says|told|according to|confirmed|spokes(?:man|woman|person)|officials?)\b",
@@ -577,6 +588,8 @@ class _PairContext:
                                 int(row_best[i]) == j and int(col_best[j]) == i
                             ),
                             "attributed": float(bool(_ATTRIBUTED.search(a_text))),
+                            "personal": float(bool(_PERSONAL.search(e_doc.segs[i].text))),
+                            "generic": float(bool(_GENERIC.search(e_doc.segs[i].text))),
                         },
                     )
                 )  # fmt: skip

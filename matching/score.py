@@ -52,6 +52,8 @@ SENTENCE_FEATURES = (
     "a_typed",  # the article sentence carries a typed detail
     "mutual_best",  # each is the other's best cosine match within the pair
     "attributed",  # the article sentence attributes to an official ("said", "according to")
+    "personal",  # the email sentence speaks of one person ("he", "her", "Mr.")
+    "generic",  # ... or of people in general, as policy does ("individuals", "as a matter of")
 )
 SENT_ROW = 0.5  # a sentence pair the sentence model gives this much is an evidence row
 

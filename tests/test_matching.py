@@ -54,6 +54,70 @@ def test_segment_keeps_abbreviations_inside_sentences() -> None:
             "had been deported two times",
             "enforcement_action:removed-x2",
         ),
+        # the kinds of paraphrase held-out scenarios use (issue 8; the examples are invented)
+        (
+            "He has no arrests on file with the agency.",
+            "He has never been in trouble with the law, officials said.",
+            "criminal_history:no-record",
+        ),
+        (
+            "There is no record of prior immigration violations.",
+            "He had no history with immigration authorities.",
+            "criminal_history:no-record",
+        ),
+        (
+            "encountered on 4/2/2019 after entering without inspection near El Paso",
+            "waded across the border near El Paso",
+            "immigration_status:entry-without-inspection",
+        ),
+        (
+            "He was admitted on a seasonal worker visa.",
+            "He came legally to work the harvest.",
+            "immigration_status:visa-h",
+        ),
+        ("She is a national of Honduras.", "The Honduran woman", "citizenship:honduras"),
+        ("He was born in Guatemala.", "a Guatemalan man", "citizenship:guatemala"),
+        (
+            "His asylum claim was denied in 2018.",
+            "A judge rejected his bid for refuge",
+            "immigration_status:application-denied",
+        ),
+        (
+            "USCIS withdrew his TPS in 2017",
+            "lost his protection from deportation two years ago",
+            "immigration_status:status-ended",
+        ),
+        (
+            "He was removed in 2009, 2012 and 2015.",
+            "He has been kicked out of the country three times.",
+            "enforcement_action:removed-x3",
+        ),
+        (
+            "ICE has not lodged a detainer.",
+            "Federal officials have not asked the jail to hold him.",
+            "enforcement_action:detainer-none",
+        ),
+        (
+            "ICE lodged a detainer with the county jail.",
+            "ICE asked the jail to notify it before he is released.",
+            "enforcement_action:detainer",
+        ),
+        (
+            "He is listed in the gang database as an MS-13 associate.",
+            "Police had flagged him as a member of a street gang.",
+            "identity:gang",
+        ),
+        ("His A-number is A(b)(6)123.", "file number A-204-117-123", "identity:a-end-123"),
+        (
+            "He entered on a K-1 fiance visa.",
+            "He came to marry his American fiancee.",
+            "immigration_status:visa-k",
+        ),  # fmt: skip
+        (
+            "He is not a refugee.",
+            "He is not a refugee, she said.",
+            "immigration_status:refugee-none",
+        ),
     ],
 )
 def test_paraphrased_details_meet(email: str, article: str, shared: str) -> None:
@@ -212,3 +276,24 @@ def test_details_public_before_the_email_count_against_it() -> None:
     fresh = match(emails, [printed], encode)
     (pair0,) = [p for p in fresh.pairs if p.msg_key == "m1"]
     assert pair.score < pair0.score
+
+
+def test_a_finding_of_absence_is_not_the_finding() -> None:
+    """ "has not lodged a detainer" and "lodged a detainer" are different details."""
+    assert "enforcement_action:detainer" not in keys("ICE has not lodged a detainer.")
+    assert "enforcement_action:detainer" in keys("ICE lodged a detainer Tuesday.")
+    assert "criminal_history:arrest" in keys("He was arrested Saturday and has no convictions.")
+
+
+def test_vocabulary_and_places_are_no_names() -> None:
+    """Capitalized program names and country words must not anchor two texts to one person."""
+    ks = keys("Mr. Pierre-Louis has held Temporary Protected Status since 2010 in El Salvador.")
+    assert "name:pierre-louis" in ks
+    assert not {"name:temporary", "name:protected", "name:status", "name:el", "name:salvador"} & ks
+
+
+def test_a_page_the_email_links_to_is_public() -> None:
+    from matching.match import linked_paths
+
+    text = "Please see the release: https://newsroom.example/agency-press/2018/08/14/x.html."
+    assert linked_paths(text) == {"/agency-press/2018/08/14/x.html"}
