@@ -182,9 +182,13 @@ def _pair_xy(run: Run, sentence: ScoreModel) -> tuple[np.ndarray, np.ndarray, li
     return np.asarray(X, dtype=float).reshape(-1, len(PAIR_FEATURES)), np.asarray(y), pairs
 
 
-def fit(runs: list[Run]) -> ScoreModel:
+# the matcher without its learned sentence layer (rules alone): every sentence pair p = 0
+RULES_ONLY = ScoreModel(weights={}, intercept=-40.0)
+
+
+def fit(runs: list[Run], sentence_layer: bool = True) -> ScoreModel:
     """Sentence model, then the pair model over features the sentence model feeds."""
-    sentence = fit_sentence(runs)
+    sentence = fit_sentence(runs) if sentence_layer else RULES_ONLY
     xs, ys = [], []
     for r in runs:
         X, y, _ = _pair_xy(r, sentence)
@@ -230,14 +234,14 @@ def _objective(res: ScenarioResult) -> float:
     return res.lenient.f1 + res.lenient.precision
 
 
-def choose_threshold(train: list[Run]) -> float:
+def choose_threshold(train: list[Run], sentence_layer: bool = True) -> float:
     """Best mean objective over the training scenarios, each scored by a model fit on the
     others (so the threshold, too, is chosen on data its model did not see)."""
     if len(train) < 2:
         return 0.5
     scored = []
     for r in train:
-        m = fit([o for o in train if o.name != r.name])
+        m = fit([o for o in train if o.name != r.name], sentence_layer)
         scored.append((r, m))
     values = [
         float(np.mean([_objective(score_run(r, m, t)) for r, m in scored])) for t in THRESHOLD_GRID
@@ -248,7 +252,9 @@ def choose_threshold(train: list[Run]) -> float:
 
 
 def leave_one_out(
-    runs: dict[str, dict[str, Run]], explanations: dict[str, Any] | None = None
+    runs: dict[str, dict[str, Run]],
+    explanations: dict[str, Any] | None = None,
+    sentence_layer: bool = True,
 ) -> dict[str, dict[str, ScenarioResult]]:
     """Each scenario scored (from every source) by a model and threshold chosen without it.
     Models are fit on the EML reading of the other scenarios. With ``explanations``, each
@@ -258,8 +264,8 @@ def leave_one_out(
     out: dict[str, dict[str, ScenarioResult]] = {}
     for held in runs:
         train = [by_src["eml"] for name, by_src in runs.items() if name != held]
-        threshold = choose_threshold(train)
-        model = fit(train)
+        threshold = choose_threshold(train, sentence_layer)
+        model = fit(train, sentence_layer)
         out[held] = {}
         for src, run in runs[held].items():
             out[held][src] = score_run(run, model, threshold)
@@ -275,6 +281,7 @@ def calibrate(
     workdir: Path | None = None,
     baselines: bool = False,
     explanations: dict[str, Any] | None = None,
+    sentence_layer: bool = True,
 ) -> tuple[ScoreModel, dict[str, dict[str, ScenarioResult]]]:
     """Leave-one-scenario-out figures, then the model fit on all scenarios (written to
     ``output`` unless None)."""
@@ -290,10 +297,10 @@ def calibrate(
             }
             for s in scenarios
         }
-    held = leave_one_out(runs, explanations) if len(runs) > 1 else {}
+    held = leave_one_out(runs, explanations, sentence_layer) if len(runs) > 1 else {}
     all_eml = [by_src["eml"] for by_src in runs.values()]
-    model = fit(all_eml)
-    model.threshold = choose_threshold(all_eml)
+    model = fit(all_eml, sentence_layer)
+    model.threshold = choose_threshold(all_eml, sentence_layer)
     model.report = {
         "leave_one_out": {
             name: {
@@ -372,6 +379,13 @@ def register(eval_app: typer.Typer) -> None:
                 "scenario, with its features and the rule or model that decided.",
             ),
         ] = False,
+        rules_only: Annotated[
+            bool,
+            typer.Option(
+                "--rules-only",
+                help="Without the learned sentence layer: the rules' details alone (ablation).",
+            ),
+        ] = False,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Print the figures, write no model.")
         ] = False,
@@ -391,7 +405,9 @@ def register(eval_app: typer.Typer) -> None:
         from foiatrace.evals.explain import print_explanation
 
         explanations: dict[str, Any] | None = {} if explain else None
-        model, held = calibrate(list(scenarios), target, sources, workdir, baselines, explanations)
+        model, held = calibrate(
+            list(scenarios), target, sources, workdir, baselines, explanations, not rules_only
+        )
         if as_json:
             out.print_json(
                 json.dumps(
