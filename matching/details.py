@@ -50,21 +50,25 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "visa-f",
         _rx(
             r"\bF-?1\b|\bM-?1\b(?=\s+(?:student\s+)?(?:visa|status))|\bstudent (?:visa|status)"
-            r"|\bSEVIS\b"
+            r"|\bSEVIS\b|(?:came|arrived|admitted|entered)\b[^;]{0,30}?\bto study\b"
         ),
     ),
     (
         "immigration_status",
         "visa-h",
         _rx(
-            r"\bH-?[12][AB]?\b(?=\s+(?:visa|status|worker))"
+            r"\bH-?[12][AB]\b|\bH-?[12]\b(?=\s+(?:visa|status|worker))"
             r"|\b(?:work|guest[- ]worker|temporary work|seasonal(?: \w+)? worker|farm ?worker"
             r"|agricultural(?: \w+)? worker|H-?2[AB]) visa|\bH-?2[AB]\b"
             r"|to work (?:the|in the|on (?:a|the)) (?:harvest|fields?|farms?|crops?)"
             r"|seasonal (?:farm )?work"
         ),
     ),
-    ("immigration_status", "visa-j", _rx(r"\bJ-?1\b(?=\s+(?:exchange\s+)?visa)|exchange visitor")),
+    (
+        "immigration_status",
+        "visa-j",
+        _rx(r"\bJ-?1\b(?=\s+(?:exchange\s+)?(?:visa|status))|exchange (?:visitor|program)|au pair"),
+    ),
     (
         "immigration_status",
         "visa-k",
@@ -302,7 +306,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bdetainers?\b|immigration hold|\bICE hold|hold request"
             r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
             r"\b(?:hold|keep|detain)"
-            r"|asked\b[^.;]{0,60}\bto (?:hold|keep|detain)\b"
+            r"|(?:asked|asking|requested|requesting|wants?|sought|seeking)\b[^.;]{0,60}"
+            r"\b(?:to|that \w+(?: \w+)?) (?:hold|keep|detain|turn (?:him|her|them) over"
+            r"|hand (?:him|her|them) over)\b"
             r"|notif(?:y|ied)\b[^.;]{0,40}\b(?:before|prior to|when)\b[^.;]{0,40}\breleas"
             r"|(?:turned|handed) over to (?:ICE|federal|immigration)"
             r"|(?:hand|turn) (?:him|her|them) over|notif(?:y|ied) (?:ICE|immigration|federal)"
@@ -491,6 +497,10 @@ _ANUMBER = re.compile(r"\bA[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{3})\b")
 # an A-number partly redacted: "A(b)(6)123", "A-XXX-XXX-123": its visible digits still identify
 _ANUMBER_PART = re.compile(r"\bA[- ]?(?:\(b\)\(\d\)|[X*#]{3}[- ]?[X*#]{3})[- ]?(\d{3,4})\b", re.I)
 _COUNT_WORDS = {
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
     "once": 1,
     "twice": 2,
     "two": 2,
@@ -506,9 +516,11 @@ _COUNT_WORDS = {
 _REMOVAL_COUNT = re.compile(
     r"\b(?:deported|removed|sent back|returned|kicked out)\b[^.;]{0,40}?"
     r"\b(once|twice|two|three|four|five|six|seven|eight|nine"
-    r"|ten|\d+)\b(?:\s+(?:times|occasions))?"
+    r"|ten|\d{1,2})\b(?:\s+(?:times|occasions))?"
     r"|\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:prior\s+|previous\s+|times?\s+)?"
-    r"(?:removals|deportations)\b",
+    r"(?:removals|deportations)\b"
+    r"|\b(?:deported|removed|sent back)\b[^.;]{0,30}?\b(?:for )?(?:the|a) "
+    r"(second|third|fourth|fifth) time\b",
     re.IGNORECASE,
 )
 _CITIZEN_CTX = re.compile(r"citizen|national(?:ity)?\b|native|born in|from|passport", re.I)
@@ -702,7 +714,7 @@ def extract(text: str, ref: datetime | None = None) -> list[Detail]:
     for m in _ANUMBER_PART.finditer(text):
         found.append(Detail("identity", "identity:a-end-" + m.group(1)[-3:], m.group(0)))
     for m in _REMOVAL_COUNT.finditer(text):
-        word = (m.group(1) or m.group(2)).lower()
+        word = (m.group(1) or m.group(2) or m.group(3)).lower()
         n = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else 0)
         if 0 < n < 30:
             found.append(
