@@ -28,6 +28,14 @@ SHINGLE = 5
 SAMPLE_MOD = 4  # keep 1 in 4 shingle hashes in the sketch
 MIN_SHINGLES = 25  # shorter texts are too generic to call copies
 THRESHOLD = 0.6
+# A copy that says so ("This story originally appeared in ...") needs less text in common:
+# short wire copies are trimmed and re-punctuated until plain containment undersells them.
+NOTED_THRESHOLD = 0.35
+_NOTE = re.compile(
+    r"\b(?:originally (?:appeared|published|ran)|first (?:appeared|published|ran)|republished"
+    r"|reprinted|shared through|used with permission|distributed by|via the \w+ (?:news )?exchange)",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -77,6 +85,8 @@ def find_copies(
     version, not syndication).
     """
     sets = {d["url"]: shingles(d.get("text") or "") for d in docs}
+    noted = {d["url"] for d in docs if _NOTE.search(d.get("text") or "")}
+    lowest = min(threshold, NOTED_THRESHOLD)
     by_url = {d["url"]: d for d in docs}
     df: Counter[int] = Counter(h for s in sets.values() for h in s if h % SAMPLE_MOD == 0)
     limit = max_df if max_df is not None else max(5, len(docs) // 50)
@@ -104,9 +114,10 @@ def find_copies(
         if by_url[a].get("outlet") == by_url[b].get("outlet"):
             continue
         smaller = min(len(sets[a]), len(sets[b]))
-        if count < threshold * smaller / SAMPLE_MOD / 2:  # cheap bound before the exact test
+        if count < lowest * smaller / SAMPLE_MOD / 2:  # cheap bound before the exact test
             continue
-        if containment(sets[a], sets[b]) >= threshold:
+        need = min(threshold, NOTED_THRESHOLD) if noted & {a, b} else threshold
+        if containment(sets[a], sets[b]) >= need:
             parent[find(a)] = find(b)
     groups: dict[str, list[str]] = defaultdict(list)
     for url in sets:

@@ -67,7 +67,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "immigration_status",
         "visa-j",
-        _rx(r"\bJ-?1\b(?=\s+(?:exchange\s+)?(?:visa|status))|exchange (?:visitor|program)|au pair"),
+        _rx(
+            r"\bJ-?1\b|exchange (?:visitor|program|visa|student)|cultural exchange|au pair"
+            r"|work[- ]and[- ]travel|work[- ]travel"
+        ),
     ),
     (
         "immigration_status",
@@ -82,6 +85,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "overstay",
         _rx(
             r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed|never left|did not (?:leave|depart)"
+            r"|never (?:went|returned|flew|go) (?:home|back)|(?:stayed|remained) (?:on )?after"
             r"|(?:supposed|required|due|expected|authorized) to (?:leave|depart"
             r"|remain)\b[^.;]{0,60}"
             r"\b(?:never did|did not|didn't|but (?:stayed|remained))"
@@ -102,7 +106,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "immigration_status",
         "application-denied",
         _rx(
-            r"\b(?:denied|rejected|refused|turned down)\b[^.;]{0,30}\b(?:asylum|application|claim"
+            r"\bturned (?:him|her|them) down\b"
+            r"|\b(?:denied|rejected|refused|turned down)\b[^.;]{0,30}\b(?:asylum|application|claim"
             r"|petition|bid|request|case|refuge)"
             r"|\b(?:asylum|application|claim|petition|bid|request)\b[^.;]{0,30}\b(?:was|were"
             r"|had been)"
@@ -307,9 +312,15 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|asked[^.;]{0,40}\b(?:jail|sheriff|county|police|authorities)\b[^.;]{0,20}"
             r"\b(?:hold|keep|detain)"
             r"|(?:asked|asking|requested|requesting|wants?|sought|seeking)\b[^.;]{0,60}"
-            r"\b(?:to|that \w+(?: \w+)?) (?:hold|keep|detain|turn (?:him|her|them) over"
+            r"\b(?:to|that \w+(?: \w+)?(?: be)?) (?:hold|held|keep|kept|detain|detained"
+            r"|turn (?:him|her|them) over"
             r"|hand (?:him|her|them) over)\b"
             r"|notif(?:y|ied)\b[^.;]{0,40}\b(?:before|prior to|when)\b[^.;]{0,40}\breleas"
+            r"|(?:let|tell) (?:them|it|ICE|agents|officers|immigration)\b[^.;]{0,15}\bknow\b"
+            r"[^.;]{0,40}\b(?:before|prior to|when)\b[^.;]{0,40}\breleas"
+            r"|\b(?:placed|put|lodged|filed) an? (?:immigration |ICE )?hold\b"
+            r"|\bhold on (?:him|her|them)\b"
+            r"|not (?:to )?release (?:him|her|them) without"
             r"|(?:turned|handed) over to (?:ICE|federal|immigration)"
             r"|(?:hand|turn) (?:him|her|them) over|notif(?:y|ied) (?:ICE|immigration|federal)"
             r"[^.;]{0,40}\brelease"
@@ -320,6 +331,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "removal-order",
         _rx(
             r"order(?:ed)? (?:of )?(?:removal|removed|deported|deportation)|removal order"
+            r"|ordered (?:him|her|them) (?:removed|deported)"
             r"|deportation order|final order"
         ),
     ),
@@ -328,6 +340,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "removed",
         _rx(
             r"\bdeport(?:ed|ation|ations)\b|\bremoved (?:from|to)\b|prior removals?"
+            r"|\b(?:was|been|were|being) removed\b"
             # not the agency's name, "Enforcement and Removal Operations"
             r"|\bremovals?\b(?! operations| and removal)"
             r"|sent back to|returned to (?:his|her|their) (?:home )?country"
@@ -347,6 +360,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "in-absentia",
         _rx(
             r"in absentia|without (?:him|her|them) (?:being )?(?:present|there)"
+            r"|(?:did not|didn't|failed to) (?:show up|appear)|no-show"
             r"|(?:failed|did not show up|didn't show up) (?:to appear|for (?:a|his|her"
             r"|the) hearing)"
             r"|missed (?:a|his|her|the|an) (?:\d{4} )?(?:court )?hearing"
@@ -403,8 +417,11 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "enforcement_action",
         "ice-arrest",
         _rx(
-            r"(?:ICE|immigration)[^.;]{0,30}\b(?:arrested|"
-            r"took[^.;]{0,10}custody|apprehended)"
+            r"\b(?:ICE|immigration (?:officers|agents|authorities|officials)|federal immigration)"
+            r"\b[^.;]{0,30}\b(?:arrested|took[^.;]{0,10}custody|apprehended|detained"
+            r"|picked\b[^.;]{0,20}\bup\b)"
+            r"|(?:taken|took) into (?:ICE|immigration|federal immigration) custody"
+            r"|(?:taken|took) into custody by (?:ICE|federal immigration|immigration)"
             r"|(?:arrested|apprehended) by (?:ICE|immigration)"
         ),
     ),
@@ -515,8 +532,8 @@ _COUNT_WORDS = {
 }
 _REMOVAL_COUNT = re.compile(
     r"\b(?:deported|removed|sent back|returned|kicked out)\b[^.;]{0,40}?"
-    r"\b(once|twice|two|three|four|five|six|seven|eight|nine"
-    r"|ten|\d{1,2})\b(?:\s+(?:times|occasions))?"
+    r"\b(?:(once|twice)\b|(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+    r"\s+(?:prior\s+|previous\s+|separate\s+|different\s+)?(?:times|occasions)\b)"
     r"|\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:prior\s+|previous\s+|times?\s+)?"
     r"(?:removals|deportations)\b"
     r"|\b(?:deported|removed|sent back)\b[^.;]{0,30}?\b(?:for )?(?:the|a) "
@@ -582,11 +599,46 @@ def _negated(text: str, start: int) -> bool:
 
 
 # "removed to Mexico in 2006, 2010 and 2016": three removals
+_DATE_TOKEN = (
+    r"(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|[A-Z][a-z]{2,8}\.? (?:\d{1,2}, )?(?:19|20)\d\d"
+    r"|(?:19|20)\d\d)"
+)
 _REMOVAL_YEARS = re.compile(
-    r"\b(?:deported|removed|sent back|returned)\b[^.;]{0,40}?\bin\s+"
-    r"((?:19|20)\d\d(?:(?:,\s*(?:in\s+)?|,?\s+and\s+(?:again\s+)?(?:in\s+)?)(?:19|20)\d\d)+)",
+    r"\b(?:deported|removed|sent back|returned)\b[^.;]{0,60}?\b(?:in|on)\s+"
+    rf"({_DATE_TOKEN}(?:(?:,\s*(?:and\s+)?(?:again\s+)?(?:in\s+|on\s+)?"
+    rf"|,?\s+and\s+(?:again\s+)?(?:in\s+|on\s+)?){_DATE_TOKEN})+)",
+)
+
+
+# Crime words are criminal *history* only when the sentence places them in the past.
+_CRIME_KINDS = {
+    "arrest", "charge", "dui", "assault", "domestic-violence", "drugs", "theft", "homicide",
+    "sex-offense", "weapons", "conviction",
+}  # fmt: skip
+_PRIOR = re.compile(
+    r"\b(?:prior|previous(?:ly)?|earlier|past|history|record|former(?:ly)?|had been|was once"
+    r"|years? ago|served|criminal|before (?:this|the|his|her|that)|since)\b",
     re.IGNORECASE,
 )
+
+
+def _is_history(text: str, dates: list[Detail], ref: datetime | None) -> bool:
+    """A cue of the past ("prior", "had been", "served") or a date two months or more
+    before the text was written."""
+    if _PRIOR.search(text):
+        return True
+    if ref is None:
+        return False
+    now = ref.year * 12 + ref.month
+    for d in dates:
+        kind, _, value = d.key.partition(":")
+        if kind == "date":
+            y, m = value.split("-")
+            if now - (int(y) * 12 + int(m)) >= 2:
+                return True
+        elif kind == "year" and int(value) < ref.year:
+            return True
+    return False
 
 
 def _year(y: str) -> int:
@@ -689,7 +741,7 @@ def extract(text: str, ref: datetime | None = None) -> list[Detail]:
                 key += "-none"  # "has not lodged a detainer" is a finding of its own
             found.append(Detail(dtype, f"{dtype}:{key}", m.group(0)))
     for m in _REMOVAL_YEARS.finditer(text):
-        n = len(set(_YEAR.findall(m.group(1))))
+        n = len(set(re.findall(_DATE_TOKEN, m.group(1))))
         if n > 1:
             found.append(
                 Detail("enforcement_action", f"enforcement_action:removed-x{n}", m.group(0))
@@ -714,13 +766,22 @@ def extract(text: str, ref: datetime | None = None) -> list[Detail]:
     for m in _ANUMBER_PART.finditer(text):
         found.append(Detail("identity", "identity:a-end-" + m.group(1)[-3:], m.group(0)))
     for m in _REMOVAL_COUNT.finditer(text):
-        word = (m.group(1) or m.group(2) or m.group(3)).lower()
+        word = next(g for g in m.groups() if g).lower()
         n = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else 0)
         if 0 < n < 30:
             found.append(
                 Detail("enforcement_action", f"enforcement_action:removed-x{n}", m.group(0))
             )
-    found.extend(_date_keys(text, ref))
+    dates = _date_keys(text, ref)
+    found.extend(dates)
+    if not _is_history(text, dates, ref):
+        # "Police arrested him Thursday": the crime of the story, not his criminal history
+        found = [
+            Detail("crime", "crime:" + d.key.split(":", 1)[1], d.text)
+            if d.key.split(":", 1)[1] in _CRIME_KINDS
+            else d
+            for d in found
+        ]
     for i, m in enumerate(_NAME.finditer(text)):
         word = m.group(1)
         low = word.lower()

@@ -57,6 +57,18 @@ _GENERIC = re.compile(
     r"|typically|routinely|as a matter of|in general|all (?:foreign|removable)|priorit\w+)\b",
     re.IGNORECASE,
 )
+# an article sentence that attributes what it prints to a source outside the agency
+_SOURCES = (
+    r"(?:attorney|lawyer|defen[cs]e|prosecutors?|police|sheriff|deput(?:y|ies)|detectives?"
+    r"|family|relatives?|brother|sister|mother|father|wife|husband|friends?|neighbou?rs?"
+    r"|employer|boss|co-?workers?|school|university|college|church|pastor|court (?:records"
+    r"|documents|filings)|records show|complaint|affidavit|the resort|the company)"
+)
+_OTHER_SOURCE = re.compile(
+    rf"\b{_SOURCES}\b[^.;]{{0,50}}\b(?:said|says|told|knew|stated|wrote|confirmed|show)"
+    rf"|\b(?:said|says|told|according to)\b[^.;]{{0,25}}\b{_SOURCES}\b|\b(?:his|her) client\b",
+    re.IGNORECASE,
+)
 # an article sentence that attributes what it prints to someone ("officials said")
 _ATTRIBUTED = re.compile(
     r"\b(?:said|says|told|according to|confirmed|spokes(?:man|woman|person)|officials?)\b",
@@ -238,6 +250,30 @@ def linked_paths(text: str) -> set[str]:
     return {urlsplit(u.rstrip(".,;")).path for u in _URL.findall(text or "")} - {"", "/"}
 
 
+_CAP = r"[A-ZÀ-Ö][\w'’-]+"
+_PLACE_NOUNS = (
+    r"Valley|Ridge|Creek|Falls|Station|Airport|Mall|High|Elementary|University|College"
+    r"|Mountain|Mount|Peak|Canyon|Trail|Trailhead|Bay|Beach|Island|Harbor|Port|Bridge|Center"
+    r"|Hospital|Plaza|Square|Market|Resort|Highway|Interstate|Lake|River|Springs?|Heights"
+)
+_PLACE = re.compile(
+    rf"\b(?:in|near|outside|at|into|through|to|across)\s+((?:{_CAP}\s+){{0,3}}{_CAP})"
+    rf"|((?:{_CAP}\s+){{0,3}}{_CAP})\s+(?:County|City|Township|Parish|Borough|Police|Sheriff"
+    r"|Jail|Court|Road|Street|Avenue|Boulevard|Highway|Park|Lake|River|Springs?|Heights"
+    rf"|{_PLACE_NOUNS})\b"
+)
+
+
+def place_words(texts: Iterable[str]) -> set[str]:
+    """Capitalized words the corpus uses as places ("in Marrowfield", "Sallow County"): a
+    town both stories name says nothing about whether they are about the same person."""
+    out: set[str] = set()
+    for t in texts:
+        for m in _PLACE.finditer(t):
+            out.update(w.lower().rstrip("'’s") for w in (m.group(1) or m.group(2)).split())
+    return out | {w.lower() for w in re.findall(r"[A-Za-z]+", _PLACE_NOUNS)}
+
+
 def common_words(texts: Iterable[str]) -> set[str]:
     """Words the corpus also writes in lower case ("status", "spring", "van"): capitalized,
     they are a title, a place or a program, not the name of the person a story is about."""
@@ -316,7 +352,8 @@ def match(
         doc_freq.update({d.key for ds in doc.details for d in ds})
     n_docs = max(len(art_docs), 1)
     not_about = _not_about(participants, by_key.values())
-    common = common_words([a.text for a in by_key.values()] + [e.text for e in emails])
+    texts = [a.text for a in by_key.values()] + [e.text for e in emails]
+    common = common_words(texts) | place_words(texts)
     art_names = {k: _names(d, doc_freq, n_docs, not_about, common) for k, d in art_docs.items()}
     art_typed = {k: d.keys(typed_only=True) for k, d in art_docs.items()}
 
@@ -357,7 +394,13 @@ def match(
     e_vec_offset = n_art
 
     pairs: list[PairEvidence] = []
-    ctx = _PairContext(by_key, art_docs, art_names, art_typed, doc_freq, n_docs, agency, model)
+    # what a page makes public: its typed details, and the crimes it reports as news ("ICE
+    # arrested him Monday" makes the arrest public, whatever a later sentence calls it)
+    art_public = {
+        k: art_typed[k] | {"criminal_history:" + x[6:] for x in d.keys() if x.startswith("crime:")}
+        for k, d in art_docs.items()
+    }
+    ctx = _PairContext(by_key, art_docs, art_names, art_public, doc_freq, n_docs, agency, model)
     for email, cands in progress(plan):
         e_doc = email_docs[email.key]
         if not e_doc.segs:
@@ -588,6 +631,7 @@ class _PairContext:
                                 int(row_best[i]) == j and int(col_best[j]) == i
                             ),
                             "attributed": float(bool(_ATTRIBUTED.search(a_text))),
+                            "other_source": float(bool(_OTHER_SOURCE.search(a_text))),
                             "personal": float(bool(_PERSONAL.search(e_doc.segs[i].text))),
                             "generic": float(bool(_GENERIC.search(e_doc.segs[i].text))),
                         },
@@ -597,6 +641,10 @@ class _PairContext:
         anchor_keys = set(e_names) & set(self.art_names[art.key])
         anchor = sum(e_names[key] for key in anchor_keys)
         conflict = float(bool(e_names) and bool(self.art_names[art.key]) and not anchor_keys)
+        e_ages = {k for k in e_names if k.startswith("identity:age-")}
+        a_ages = {k for k in self.art_names[art.key] if k.startswith("identity:age-")}
+        near = {f"identity:age-{int(k[13:]) + d}" for k in e_ages for d in (-1, 0, 1)}
+        age_conflict = float(bool(e_ages) and bool(a_ages) and not near & a_ages)
         public, new, public_keys = self._public_share(
             keys, e_names, e_typed_all, public_pages, art.url, linked
         )
@@ -612,6 +660,7 @@ class _PairContext:
             "support_idf": min(sum(self.w(key) for key in support), IDF_CAP),
             "anchor_idf": min(anchor, IDF_CAP),
             "name_conflict": conflict,
+            "age_conflict": age_conflict,
             "to_outlet": float(rcpt == "outlet"),
             "to_internal": float(rcpt == "internal"),
             "thread_link": float(

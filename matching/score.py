@@ -28,6 +28,7 @@ PAIR_FEATURES = (
     "support_idf",  # rarity of shared dates and names inside those sentence pairs
     "anchor_idf",  # rare names/ages shared by the whole thread and the article: same person
     "name_conflict",  # both name rare people, none in common: likely a different person
+    "age_conflict",  # both give ages, none within a year of the other's: another person
     "to_outlet",  # the message was sent to the article's outlet
     "to_internal",  # the message stayed inside the agency
     "thread_link",  # someone on the thread writes from the outlet's domain
@@ -52,6 +53,7 @@ SENTENCE_FEATURES = (
     "a_typed",  # the article sentence carries a typed detail
     "mutual_best",  # each is the other's best cosine match within the pair
     "attributed",  # the article sentence attributes to an official ("said", "according to")
+    "other_source",  # ... or to someone else: a lawyer, the police, family, an employer
     "personal",  # the email sentence speaks of one person ("he", "her", "Mr.")
     "generic",  # ... or of people in general, as policy does ("individuals", "as a matter of")
 )

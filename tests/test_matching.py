@@ -282,7 +282,23 @@ def test_a_finding_of_absence_is_not_the_finding() -> None:
     """ "has not lodged a detainer" and "lodged a detainer" are different details."""
     assert "enforcement_action:detainer" not in keys("ICE has not lodged a detainer.")
     assert "enforcement_action:detainer" in keys("ICE lodged a detainer Tuesday.")
-    assert "criminal_history:arrest" in keys("He was arrested Saturday and has no convictions.")
+    assert "criminal_history:arrest" in keys("He had been arrested before; no convictions.")
+    assert "criminal_history:conviction-none" in keys(
+        "He had been arrested before; no convictions."
+    )
+
+
+def test_the_story_s_crime_is_not_criminal_history() -> None:
+    """ "Police arrested him Thursday" is the crime the story is about; "arrested in 2017" or
+    "prior arrests" is his history, the detail a press office can disclose."""
+    from datetime import datetime
+
+    ref = datetime(2023, 11, 20)
+    now = {d.key for d in extract("Police arrested a man Thursday in the robbery.", ref)}
+    assert "crime:arrest" in now and "criminal_history:arrest" not in now
+    past = {d.key for d in extract("He was arrested 2/4/2023 for theft.", ref)}
+    assert "criminal_history:arrest" in past
+    assert "criminal_history:arrest" in keys("He has prior arrests for theft.")
 
 
 def test_vocabulary_and_places_are_no_names() -> None:
