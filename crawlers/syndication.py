@@ -33,7 +33,8 @@ THRESHOLD = 0.6
 NOTED_THRESHOLD = 0.35
 _NOTE = re.compile(
     r"\b(?:originally (?:appeared|published|ran)|first (?:appeared|published|ran)|republished"
-    r"|reprinted|shared through|used with permission|distributed by|via the \w+ (?:news )?exchange)",
+    r"|reprinted|shared through|used with permission|distributed by"
+    r"|via the \w+ (?:news )?exchange)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
