@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -209,10 +210,20 @@ def reporter_link(addresses: Iterable[str], domain: str) -> bool:
     return any(same_site(a.rsplit("@", 1)[-1].lower(), domain) for a in addresses if "@" in a)
 
 
-def _prepare(text: str, written: datetime | None = None) -> _Doc:
+@lru_cache(maxsize=100_000)
+def _details(text: str, written: datetime | None) -> tuple[Detail, ...]:
+    """A sentence's details, cached: signatures, disclaimers and quoted copies repeat."""
+    return tuple(extract(text, written))
+
+
+def _prepare(
+    text: str, written: datetime | None = None, segs: list[Segment] | None = None
+) -> _Doc:
     """Sentences with their details; ``written`` resolves relative dates ("last March")."""
-    segs = segment(text)
-    details = [extract(s.text, written) for s in segs]
+    segs = segment(text) if segs is None else segs
+    # relative dates and "prior" read the year and month only: one cache entry a month
+    month = written.replace(day=1, hour=0, minute=0, second=0, microsecond=0) if written else None
+    details = [list(_details(s.text, month)) for s in segs]
     if os.environ.get("FOIATRACE_NAMES") == "ner":  # experiment: spaCy NER names
         from matching.ner import name_keys_batch
 
@@ -226,17 +237,25 @@ def _norm(text: str) -> str:
     return _NORM.sub(" ", text.lower()).strip()
 
 
-def _mark_boilerplate(docs: Iterable[_Doc]) -> None:
+def _sentence_counts(seg_lists: Iterable[list[Segment]]) -> Counter[str]:
+    """In how many documents each (normalized) sentence occurs."""
+    counts: Counter[str] = Counter()
+    for segs in seg_lists:
+        counts.update({_norm(s.text) for s in segs})
+    return counts
+
+
+def _boiler(segs: list[Segment], counts: Counter[str]) -> list[bool]:
     """Sentences repeated across many documents (policy lines, disclaimers) and refusals
     ("declined to say whether...") carry no disclosed detail."""
+    return [counts[_norm(s.text)] >= BOILERPLATE_DOCS or is_refusal(s.text) for s in segs]
+
+
+def _mark_boilerplate(docs: Iterable[_Doc]) -> None:
     docs = list(docs)
-    counts: Counter[str] = Counter()
+    counts = _sentence_counts(d.segs for d in docs)
     for doc in docs:
-        counts.update({_norm(s.text) for s in doc.segs})
-    for doc in docs:
-        doc.boiler = [
-            counts[_norm(s.text)] >= BOILERPLATE_DOCS or is_refusal(s.text) for s in doc.segs
-        ]
+        doc.boiler = _boiler(doc.segs, counts)
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])([a-z][a-z'’]+(?:-[a-z]+)*)(?![\w'’-])")
@@ -344,9 +363,19 @@ def match(
     for a in articles:
         by_key.setdefault(a.key, a)
     art_docs = {k: _prepare(a.text, a.published_at) for k, a in by_key.items()}
-    email_docs = {e.key: _prepare(e.text, e.sent_at) for e in emails}
     _mark_boilerplate(art_docs.values())
-    _mark_boilerplate(email_docs.values())
+    # every message's sentences count for boilerplate; details only where there is new work
+    email_segs = {e.key: segment(e.text) for e in emails}
+    email_counts = _sentence_counts(email_segs.values())
+    email_docs: dict[str, _Doc] = {}
+
+    def email_doc(e: EmailDoc) -> _Doc:
+        if e.key not in email_docs:
+            doc = _prepare(e.text, e.sent_at, email_segs[e.key])
+            doc.boiler = _boiler(doc.segs, email_counts)
+            email_docs[e.key] = doc
+        return email_docs[e.key]
+
     doc_freq: Counter[str] = Counter()
     for doc in art_docs.values():
         doc_freq.update({d.key for ds in doc.details for d in ds})
@@ -375,7 +404,7 @@ def match(
         if sender_role(email.sender, agency, outlet_domains) == "external":
             continue  # a reporter's own question discloses nothing of the agency's
         # no typed detail in common: never a disclosure, so its sentences are not embedded
-        e_typed = email_docs[email.key].keys(typed_only=True)
+        e_typed = email_doc(email).keys(typed_only=True)
         cands = [(a, t) for a, t in cands if e_typed & art_typed[a.key]]
         if cands:
             plan.append((email, cands))

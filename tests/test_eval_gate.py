@@ -1,9 +1,10 @@
 """Pinned quality floors (trafilatura-style gate): they only move up.
 
-The figures pinned are leave-one-scenario-out: each labelled scenario (the bundled demo, and
-../shared's dev and dev2 when present) is scored, from its .eml files and from its printed
-PDF, by models fit and a threshold chosen *without* it (`foiatrace eval calibrate`). The
-shipped model's own run on the demo is checked too.
+The figures pinned are leave-one-scenario-out: each labelled scenario (the bundled demo, our
+own inland_northwest written apart from the matcher, and ../shared's dev and dev2 when
+present) is scored, from its .eml files and from its printed PDF, by models fit and a
+threshold chosen *without* it (`foiatrace eval calibrate`). The shipped model's own run on the
+demo is checked too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from foiatrace.evals.scenario import ScenarioResult, run_scenario
 from matching.score import WEIGHTS_FILE
 
 # Floors a little under the figures measured when they were pinned (README, issue notes).
-LOSO_FLOORS = {"strict_f1": 0.95, "lenient_f1": 0.97, "lenient_p": 0.97, "details": 0.95}
+LOSO_FLOORS = {
+    "demo": {"strict_f1": 0.95, "lenient_f1": 0.97, "lenient_p": 0.97, "details": 0.95},
+    "dev": {"strict_f1": 0.95, "lenient_f1": 0.97, "lenient_p": 0.97, "details": 0.95},
+    "dev2": {"strict_f1": 0.95, "lenient_f1": 0.97, "lenient_p": 0.97, "details": 0.95},
+    "inland_northwest": {
+        "strict_f1": 0.93, "lenient_f1": 0.97, "lenient_p": 0.97, "details": 0.95,
+    },
+}  # fmt: skip
+REPO = Path(__file__).resolve().parents[1]
+OWN_SCENARIO = REPO / "tests" / "scenarios" / "inland_northwest"
 SHIPPED_DEMO_FLOORS = {"strict_f1": 0.95, "lenient_f1": 0.95, "lenient_p": 0.97, "details": 0.95}
 NEVER_REPORTED = ("published_before_email", "different_person", "public_source", "boilerplate")
 
@@ -36,7 +46,9 @@ def _check(res: ScenarioResult, floor: dict[str, float]) -> None:
 
 @pytest.fixture(scope="module")
 def held_out(shared: Path, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    scenarios = [demo_dir, shared / "scenarios" / "dev", shared / "scenarios" / "dev2"]
+    scenarios = [
+        demo_dir, shared / "scenarios" / "dev", shared / "scenarios" / "dev2", OWN_SCENARIO,
+    ]  # fmt: skip
     missing = [s for s in scenarios if not (s / "labels.jsonl").exists()]
     if missing:
         pytest.skip(f"scenarios not found: {missing}")
@@ -45,15 +57,15 @@ def held_out(shared: Path, demo_dir: Path, tmp_path_factory: pytest.TempPathFact
     return held
 
 
-@pytest.mark.parametrize("name", ["demo", "dev", "dev2"])
+@pytest.mark.parametrize("name", sorted(LOSO_FLOORS))
 @pytest.mark.parametrize("source", ["eml", "pdf"])
 def test_leave_one_scenario_out_gate(held_out: dict, name: str, source: str) -> None:
-    _check(held_out[name][source], LOSO_FLOORS)
+    _check(held_out[name][source], LOSO_FLOORS[name])
 
 
 def test_shipped_model_is_fit_on_every_scenario() -> None:
     model = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    assert {"demo", "dev", "dev2"} <= set(model["trained_on"])
+    assert {"demo", "dev", "dev2", "inland_northwest"} <= set(model["trained_on"])
     assert model["sentence"]["weights"], "the sentence model ships inside weights.json"
     assert 0.2 <= model["threshold"] <= 0.8
 
