@@ -1,19 +1,25 @@
-"""Checks of the bundled demo scenario (foiatrace/demo/) against the shared scenario format.
+"""Checks of the generated scenarios against the shared scenario format.
 
-Fast (a few seconds); needs only the standard library plus pypdf and reportlab
-(the latter only for the regeneration check).
+Parametrized over the bundled demo (foiatrace/demo/) and the held-out scenario
+tests/scenarios/inland_northwest/ (both written by scripts/build_demo.py).  The demo's
+assertions are unchanged; the held-out scenario adds its own size and mix checks.
+
+Fast (a few seconds per scenario); needs only the standard library plus pypdf and
+reportlab (the latter only for the regeneration check).
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -24,7 +30,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "foiatrace" / "demo"
-SITE = DEMO / "site"
 BATES_RE = re.compile(r"^[A-Z]{2,6}-\d{2}-\d{7}$")
 REQUIRED_HEADERS = ("Message-ID", "Date", "From", "To", "Subject", "X-Bates")
 NS = {
@@ -48,14 +53,46 @@ HN_REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    root: Path
+    build_args: tuple[str, ...]  # arguments of scripts/build_demo.py (before --out)
+    n_emails: tuple[int, int]  # inclusive bounds
+    n_news: tuple[int, int]  # news articles (outlets other than agency-press)
+    heldout: bool  # apply the corpus-level minimums of README section 9
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+
+SCENARIOS = [
+    Scenario("demo", DEMO, (), (8, 20), (8, 16), False),
+    Scenario(
+        "inland_northwest",
+        REPO / "tests" / "scenarios" / "inland_northwest",
+        ("--scenario", "inland_northwest"),
+        (20, 30),
+        (25, 40),
+        True,
+    ),
+]
+
+
+@pytest.fixture(params=SCENARIOS, ids=[s.name for s in SCENARIOS])
+def scn(request) -> Scenario:
+    return request.param
+
+
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
 
 
-def load_emails() -> dict[str, email.message.EmailMessage]:
+def load_emails(scn: Scenario) -> dict[str, email.message.EmailMessage]:
     out = {}
-    for path in sorted((DEMO / "emails").glob("*.eml")):
+    for path in sorted((scn.root / "emails").glob("*.eml")):
         out[path.name] = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     return out
 
@@ -64,23 +101,25 @@ def body_of(msg) -> str:
     return msg.get_body(("plain",)).get_content()
 
 
-def by_bates() -> dict[str, email.message.EmailMessage]:
-    return {str(m["X-Bates"]): m for m in load_emails().values()}
+def by_bates(scn: Scenario) -> dict[str, email.message.EmailMessage]:
+    return {str(m["X-Bates"]): m for m in load_emails(scn).values()}
 
 
-def jsonl(name: str) -> list[dict]:
-    return [json.loads(ln) for ln in (DEMO / name).read_text("utf-8").splitlines() if ln.strip()]
+def jsonl(scn: Scenario, name: str) -> list[dict]:
+    return [
+        json.loads(ln) for ln in (scn.root / name).read_text("utf-8").splitlines() if ln.strip()
+    ]
 
 
-def outlets() -> list[dict]:
-    return tomllib.loads((DEMO / "outlets.toml").read_text("utf-8"))["outlet"]
+def outlets(scn: Scenario) -> list[dict]:
+    return tomllib.loads((scn.root / "outlets.toml").read_text("utf-8"))["outlet"]
 
 
-def sitemap_entries() -> dict[str, dict]:
+def sitemap_entries(scn: Scenario) -> dict[str, dict]:
     """path -> {outlet, loc, lastmod, pubdate, title}"""
     out = {}
-    for o in outlets():
-        root = ET.parse(SITE / o["sitemap"]).getroot()
+    for o in outlets(scn):
+        root = ET.parse(scn.site / o["sitemap"]).getroot()
         for url in root.findall("sm:url", NS):
             loc = url.findtext("sm:loc", namespaces=NS)
             out[urlsplit(loc).path] = {
@@ -149,15 +188,15 @@ class VisibleParagraphs(HTMLParser):
             self.buf.append(data)
 
 
-def visible_paragraphs(path: str) -> list[str]:
+def visible_paragraphs(scn: Scenario, path: str) -> list[str]:
     p = VisibleParagraphs()
-    p.feed((SITE / path.lstrip("/")).read_text("utf-8"))
+    p.feed((scn.site / path.lstrip("/")).read_text("utf-8"))
     return p.paras
 
 
-def pdf_pages() -> list[str]:
+def pdf_pages(scn: Scenario) -> list[str]:
     pypdf = pytest.importorskip("pypdf")
-    reader = pypdf.PdfReader(str(DEMO / "production" / "production.pdf"))
+    reader = pypdf.PdfReader(str(scn.root / "production" / "production.pdf"))
     return [page.extract_text() or "" for page in reader.pages]
 
 
@@ -176,7 +215,7 @@ def bates_num(b: str) -> int:
 # ---------------------------------------------------------------------------
 
 
-def test_layout_present():
+def test_layout_present(scn):
     for rel in (
         "emails",
         "production/production.pdf",
@@ -186,10 +225,11 @@ def test_layout_present():
         "hard_negatives.jsonl",
         "README.md",
     ):
-        assert (DEMO / rel).exists(), rel
-    names = sorted(p.name for p in (DEMO / "emails").glob("*.eml"))
+        assert (scn.root / rel).exists(), rel
+    names = sorted(p.name for p in (scn.root / "emails").glob("*.eml"))
     assert names == [f"{i:03d}.eml" for i in range(1, len(names) + 1)]
-    assert 8 <= len(names) <= 20
+    lo, hi = scn.n_emails
+    assert lo <= len(names) <= hi
 
 
 # ---------------------------------------------------------------------------
@@ -197,8 +237,8 @@ def test_layout_present():
 # ---------------------------------------------------------------------------
 
 
-def test_emails_parse_with_required_headers():
-    msgs = load_emails()
+def test_emails_parse_with_required_headers(scn):
+    msgs = load_emails(scn)
     bates, ids, years = set(), set(), set()
     prev = None
     for name, msg in msgs.items():
@@ -230,18 +270,26 @@ def test_emails_parse_with_required_headers():
     assert len({str(m["Date"])[-5:] for m in msgs.values()}) >= 2, "need several time zones"
 
 
-def test_emails_quote_styles_and_redactions():
-    bodies = "\n".join(body_of(m) for m in load_emails().values())
+def test_emails_quote_styles_and_redactions(scn):
+    bodies = "\n".join(body_of(m) for m in load_emails(scn).values())
     assert re.search(r"^On .+ wrote:$", bodies, re.M)  # Gmail
     assert re.search(r"^> ", bodies, re.M)
     assert "\n________________________________\nFrom: " in bodies  # Outlook
     assert "-----Original Message-----\nFrom: " in bodies and "[mailto:" in bodies
     for marker in ("(b)(6)", "(b)(6); (b)(7)(C)", "(b)(5)"):
         assert marker in bodies
+    if scn.heldout:
+        # Apple Mail, older Gmail, Gmail forward; a phone reply
+        assert re.search(
+            r"^On \w{3} \d{1,2}, \d{4}, at \d{1,2}:\d{2} [AP]M, .+ wrote:$", bodies, re.M
+        )
+        assert re.search(r"^On \w{3}, \w{3} \d{1,2}, \d{4} at .+ [AP]M, .+ wrote:$", bodies, re.M)
+        assert "---------- Forwarded message ---------\nFrom: " in bodies
+        assert "Sent from my iPhone" in bodies
 
 
-def test_threading_references_resolve():
-    msgs = load_emails()
+def test_threading_references_resolve(scn):
+    msgs = load_emails(scn)
     ids = {str(m["Message-ID"]) for m in msgs.values()}
     # at least one reply points at a produced message
     assert any(str(m["In-Reply-To"]) in ids for m in msgs.values() if m["In-Reply-To"])
@@ -252,15 +300,15 @@ def test_threading_references_resolve():
 # ---------------------------------------------------------------------------
 
 
-def test_pdf_bates_sequence_and_xbates():
-    pages = pdf_pages()
+def test_pdf_bates_sequence_and_xbates(scn):
+    pages = pdf_pages(scn)
     footers = [footer_bates(t) for t in pages]
     nums = [bates_num(b) for b in footers]
     assert nums == list(range(nums[0], nums[0] + len(nums))), "page Bates must increase by one"
     prefix = footers[0].rsplit("-", 1)[0]
     assert all(f.startswith(prefix + "-") for f in footers)
     page_of = {b: i for i, b in enumerate(footers)}
-    msgs = load_emails()
+    msgs = load_emails(scn)
     first_pages = []
     for name, msg in msgs.items():
         b = str(msg["X-Bates"])
@@ -276,11 +324,36 @@ def test_pdf_bates_sequence_and_xbates():
     assert withheld and not set(withheld) & set(first_pages)
 
 
-def test_pdf_shows_sent_times_in_mailbox_zone():
-    # the generator prints times in US Central (UTC-06:00); check one Mountain-time sender
-    pages = pdf_pages()
+def _hour12(local: datetime) -> str:
+    hr = local.hour % 12 or 12
+    return f"{hr}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def test_pdf_shows_sent_times_in_mailbox_zone(scn):
+    pages = pdf_pages(scn)
     footers = [footer_bates(t) for t in pages]
-    for msg in load_emails().values():
+    if scn.heldout:
+        # printed from a US Pacific mailbox, with daylight saving time: every sender whose
+        # offset differs from the mailbox's on that day is shown converted
+        spec = importlib.util.spec_from_file_location(
+            f"scenario_{scn.name}", REPO / "scripts" / "scenario_data" / f"{scn.name}.py"
+        )
+        data = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(data)
+        offsets, checked = set(), 0
+        for msg in load_emails(scn).values():
+            dt = parsedate_to_datetime(str(msg["Date"]))
+            local = dt.astimezone(data.MAILBOX_TZ)
+            offsets.add(local.utcoffset())
+            if dt.utcoffset() == local.utcoffset():
+                continue
+            text = pages[footers.index(str(msg["X-Bates"]))]
+            assert _hour12(local) in text, f"{msg['X-Bates']}: expected mailbox time"
+            checked += 1
+        assert checked >= 5 and len(offsets) == 2, "need senders in other zones, DST and not"
+        return
+    # the generator prints times in US Central (UTC-06:00); check one Mountain-time sender
+    for msg in load_emails(scn).values():
         dt = parsedate_to_datetime(str(msg["Date"]))
         if dt.utcoffset() != timedelta(hours=-7):
             continue
@@ -299,16 +372,16 @@ def test_pdf_shows_sent_times_in_mailbox_zone():
 # ---------------------------------------------------------------------------
 
 
-def test_outlets_and_feeds():
-    entries = sitemap_entries()
-    assert len({o["slug"] for o in outlets()}) >= 3
-    assert any(o["slug"] == "agency-press" for o in outlets())
-    for o in outlets():
+def test_outlets_and_feeds(scn):
+    entries = sitemap_entries(scn)
+    assert len({o["slug"] for o in outlets(scn)}) >= 3
+    assert any(o["slug"] == "agency-press" for o in outlets(scn))
+    for o in outlets(scn):
         assert o["domain"].endswith(".example")
         for key in ("sitemap", "rss"):
-            assert (SITE / o[key]).is_file()
-        assert (SITE / o["slug"] / "index.html").is_file()
-        rss = ET.parse(SITE / o["rss"]).getroot()
+            assert (scn.site / o[key]).is_file()
+        assert (scn.site / o["slug"] / "index.html").is_file()
+        rss = ET.parse(scn.site / o["rss"]).getroot()
         items = rss.findall("channel/item")
         mine = {p: e for p, e in entries.items() if e["outlet"]["slug"] == o["slug"]}
         assert 0 < len(items) <= len(mine)
@@ -318,14 +391,15 @@ def test_outlets_and_feeds():
             pub = parsedate_to_datetime(it.findtext("pubDate"))
             assert pub == datetime.fromisoformat(mine[path]["pubdate"])
     news = [p for p, e in entries.items() if e["outlet"]["slug"] != "agency-press"]
-    assert 8 <= len(news) <= 16
+    lo, hi = scn.n_news
+    assert lo <= len(news) <= hi
 
 
-def test_sitemap_urls_map_to_files_with_required_head():
-    for path, e in sitemap_entries().items():
+def test_sitemap_urls_map_to_files_with_required_head(scn):
+    for path, e in sitemap_entries(scn).items():
         o = e["outlet"]
         assert e["loc"] == f"https://{o['domain']}{path}"
-        f = SITE / path.lstrip("/")
+        f = scn.site / path.lstrip("/")
         assert f.is_file(), f"sitemap URL without file: {path}"
         pub = datetime.fromisoformat(e["pubdate"])
         assert pub.tzinfo is not None
@@ -352,7 +426,7 @@ def test_sitemap_urls_map_to_files_with_required_head():
         art = [n for n in nodes if n.get("@type") == "NewsArticle"]
         assert art and art[0]["datePublished"] == e["pubdate"]
         assert art[0]["headline"] == e["title"]
-        assert visible_paragraphs(path), f"{path}: no visible paragraphs"
+        assert visible_paragraphs(scn, path), f"{path}: no visible paragraphs"
 
 
 # ---------------------------------------------------------------------------
@@ -360,10 +434,10 @@ def test_sitemap_urls_map_to_files_with_required_head():
 # ---------------------------------------------------------------------------
 
 
-def test_labels_quotes_are_exact():
-    msgs = by_bates()
-    entries = sitemap_entries()
-    labels = jsonl("labels.jsonl")
+def test_labels_quotes_are_exact(scn):
+    msgs = by_bates(scn)
+    entries = sitemap_entries(scn)
+    labels = jsonl(scn, "labels.jsonl")
     assert len(labels) >= 8
     for lab in labels:
         assert set(lab) == LABEL_KEYS, lab
@@ -371,7 +445,7 @@ def test_labels_quotes_are_exact():
         assert lab["bates"] in msgs, lab["bates"]
         assert lab["email_quote"] in body_of(msgs[lab["bates"]]), lab
         assert lab["article"] in entries, lab["article"]
-        paras = visible_paragraphs(lab["article"])
+        paras = visible_paragraphs(scn, lab["article"])
         assert any(lab["article_quote"] in p for p in paras), lab
         # 0-10 days after the email (or updated then)
         sent = parsedate_to_datetime(str(msgs[lab["bates"]]["Date"]))
@@ -382,12 +456,12 @@ def test_labels_quotes_are_exact():
     assert len({lab["article"] for lab in labels}) >= 3
 
 
-def test_hard_negatives():
-    msgs = by_bates()
-    entries = sitemap_entries()
-    labelled = {(lab["bates"], lab["article"]) for lab in jsonl("labels.jsonl")}
+def test_hard_negatives(scn):
+    msgs = by_bates(scn)
+    entries = sitemap_entries(scn)
+    labelled = {(lab["bates"], lab["article"]) for lab in jsonl(scn, "labels.jsonl")}
     reasons = set()
-    for hn in jsonl("hard_negatives.jsonl"):
+    for hn in jsonl(scn, "hard_negatives.jsonl"):
         assert (
             {"bates", "article", "reason", "note"}
             <= set(hn)
@@ -402,7 +476,7 @@ def test_hard_negatives():
         if hn["reason"] == "syndicated_copy":
             assert pair in labelled and hn["original"] in entries
             assert "originally appeared" in " ".join(
-                (SITE / hn["article"].lstrip("/")).read_text("utf-8").split()
+                (scn.site / hn["article"].lstrip("/")).read_text("utf-8").split()
             )
         else:
             assert pair not in labelled, pair
@@ -412,6 +486,50 @@ def test_hard_negatives():
             src = datetime.fromisoformat(entries[hn["source"]]["pubdate"])
             assert hn["source"].startswith("/agency-press/") and src < sent
     assert reasons == HN_REASONS
+
+
+def test_heldout_corpus_mix(scn):
+    """Corpus-level minimums of README section 9 and the patterns the held-out set must have."""
+    if not scn.heldout:
+        pytest.skip("the demo is smaller than a held-out set")
+    msgs = by_bates(scn)
+    entries = sitemap_entries(scn)
+    labels = jsonl(scn, "labels.jsonl")
+    hns = jsonl(scn, "hard_negatives.jsonl")
+    assert 25 <= len(labels) <= 40 and 10 <= len(hns) <= 15
+    counts = {r: sum(hn["reason"] == r for hn in hns) for r in HN_REASONS}
+    assert counts["published_before_email"] >= 3 and counts["different_person"] >= 3
+    assert counts["public_source"] >= 2 and counts["boilerplate"] >= 2
+    assert counts["syndicated_copy"] >= 2
+    paraphrased = [
+        lab for lab in labels if lab["article_quote"].lower() not in lab["email_quote"].lower()
+    ]
+    assert len(paraphrased) * 2 >= len(labels), "at least half of the labels are paraphrased"
+    assert len({lab["bates"] for lab in labels}) >= 5, "disclosures spread over several messages"
+    assert {lab["detail_type"] for lab in labels} == DETAIL_TYPES
+    # one message disclosed to two outlets; one article drawing on two messages
+    outlets_of: dict[str, set] = {}
+    msgs_of: dict[str, set] = {}
+    for lab in labels:
+        outlets_of.setdefault(lab["bates"], set()).add(entries[lab["article"]]["outlet"]["slug"])
+        msgs_of.setdefault(lab["article"], set()).add(lab["bates"])
+    assert any(len(v) >= 2 for v in outlets_of.values())
+    assert any(len(v) >= 2 for v in msgs_of.values())
+    # one article first published before its email and updated after it
+    updated = False
+    for lab in labels:
+        e = entries[lab["article"]]
+        sent = parsedate_to_datetime(str(msgs[lab["bates"]]["Date"]))
+        pub, mod = (datetime.fromisoformat(e[k]) for k in ("pubdate", "lastmod"))
+        updated |= pub < sent < mod
+    assert updated
+    # the email of each syndicated copy's original is labelled with the original as well
+    labelled = {(lab["bates"], lab["article"]) for lab in labels}
+    for hn in hns:
+        if hn["reason"] == "syndicated_copy":
+            assert (hn["bates"], hn["original"]) in labelled
+    # Bates prefix differs from the demo's
+    assert all(not b.startswith("ICE-") for b in msgs)
 
 
 # ---------------------------------------------------------------------------
@@ -427,16 +545,22 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_generator_is_deterministic(tmp_path):
+def test_generator_is_deterministic(scn, tmp_path):
     pytest.importorskip("reportlab")
-    out = tmp_path / "demo"
+    out = tmp_path / scn.name
     subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "build_demo.py"), "--out", str(out)],
+        [
+            sys.executable,
+            str(REPO / "scripts" / "build_demo.py"),
+            *scn.build_args,
+            "--out",
+            str(out),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
     )
-    fresh, committed = _files(out), _files(DEMO)
+    fresh, committed = _files(out), _files(scn.root)
     assert sorted(fresh) == sorted(committed)
     changed = [k for k in fresh if fresh[k] != committed[k]]
     assert not changed, f"regenerated files differ: {changed[:5]}"
