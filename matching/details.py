@@ -514,6 +514,7 @@ _ANUMBER = re.compile(r"\bA[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{3})\b")
 # an A-number partly redacted: "A(b)(6)123", "A-XXX-XXX-123": its visible digits still identify
 _ANUMBER_PART = re.compile(r"\bA[- ]?(?:\(b\)\(\d\)|[X*#]{3}[- ]?[X*#]{3})[- ]?(\d{3,4})\b", re.I)
 _COUNT_WORDS = {
+    "one": 1,
     "second": 2,
     "third": 3,
     "fourth": 4,

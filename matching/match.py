@@ -216,9 +216,7 @@ def _details(text: str, written: datetime | None) -> tuple[Detail, ...]:
     return tuple(extract(text, written))
 
 
-def _prepare(
-    text: str, written: datetime | None = None, segs: list[Segment] | None = None
-) -> _Doc:
+def _prepare(text: str, written: datetime | None = None, segs: list[Segment] | None = None) -> _Doc:
     """Sentences with their details; ``written`` resolves relative dates ("last March")."""
     segs = segment(text) if segs is None else segs
     # relative dates and "prior" read the year and month only: one cache entry a month

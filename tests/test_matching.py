@@ -313,3 +313,12 @@ def test_a_page_the_email_links_to_is_public() -> None:
 
     text = "Please see the release: https://newsroom.example/agency-press/2018/08/14/x.html."
     assert linked_paths(text) == {"/agency-press/2018/08/14/x.html"}
+
+
+def test_every_count_word_reads() -> None:
+    """ "one year ago" once stopped a whole match step (real State Department email text)."""
+    from datetime import datetime
+
+    ref = datetime(2019, 6, 1)
+    for text in ("one year ago", "a year ago", "one spring ago", "ten years ago"):
+        assert any(d.key.startswith(("year:", "season:")) for d in extract(text, ref)), text

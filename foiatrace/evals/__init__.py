@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "intake": "EML vs printed (or scanned) PDF agreement per field, quoted-chain attribution",
     "extraction": "article text extraction vs ground truth, beside plain trafilatura",
     "pairs": "sentence-pair evidence vs raw MiniLM cosine on InSciOut and MSRP",
+    "noise": "precision on real text: re-dated Clinton emails vs a scenario's articles",
 }
 
 
