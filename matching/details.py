@@ -86,6 +86,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         _rx(
             r"\boverst(?:ay|ayed|aying|ays)\b|over-?stayed|never left|did not (?:leave|depart)"
             r"|never (?:went|returned|flew|go) (?:home|back)|(?:stayed|remained) (?:on )?after"
+            r"|stayed behind|(?:ship|vessel|plane) (?:sailed|left|departed) without"
+            r"|did not depart with"
             r"|(?:supposed|required|due|expected|authorized) to (?:leave|depart"
             r"|remain)\b[^.;]{0,60}"
             r"\b(?:never did|did not|didn't|but (?:stayed|remained))"
@@ -97,6 +99,15 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         ),
     ),
     ("immigration_status", "refugee", _rx(r"\brefugees?\b")),
+    (
+        # crew members of ships and aircraft (C-1/D), who may not stay when the vessel leaves
+        "immigration_status",
+        "visa-crew",
+        _rx(
+            r"\bC-?1/D\b|\bD-?[12]\b(?=\s+(?:visa|crew|status))|\bcrew ?m[ae]n\b|\bcrew members?\b"
+            r"|\bseam[ae]n\b|\bsailors?\b|\bship'?s crew|jumped ship|left (?:his|her) ship"
+        ),
+    ),
     (
         "immigration_status",
         "asylum",
@@ -446,6 +457,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "identity",
         "alias",
         _rx(
+            r"additional names?|also identif(?:y|ies|ied) (?:him|her|them) as|goes by|went by"
+            r"|list(?:s|ed)? (?:him|her|them) (?:as|under)|known to (?:police|authorities) as|"
             r"\balias(?:es)?\b|also known as|\ba\.?k\.?a\.?\b"
             r"|other names?|used the names?|(?:second|another|different|false) name"
             r"|under (?:the )?names?\b"
@@ -618,7 +631,7 @@ _CRIME_KINDS = {
 }  # fmt: skip
 _PRIOR = re.compile(
     r"\b(?:prior|previous(?:ly)?|earlier|past|history|record|former(?:ly)?|had been|was once"
-    r"|years? ago|served|criminal|before (?:this|the|his|her|that)|since)\b",
+    r"|years? ago|served|before (?:this|the|his|her|that)|since)\b",
     re.IGNORECASE,
 )
 

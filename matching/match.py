@@ -55,7 +55,13 @@ _PERSONAL = re.compile(
 )
 _GENERIC = re.compile(
     r"\b(?:policy|generally|individuals|aliens|noncitizens|persons|people|those who|anyone"
-    r"|typically|routinely|as a matter of|in general|all (?:foreign|removable)|priorit\w+)\b",
+    r"|typically|routinely|as a matter of|in general|all (?:foreign|removable)|priorit\w+"
+    r"|immigrants|inmates|migrants|residents|program|agreement|ordinance|law)\b",
+    re.IGNORECASE,
+)
+_POLICY = re.compile(
+    r"\b(?:individuals|aliens|noncitizens|those who|anyone who|as a matter of policy|generally"
+    r"|in general|typically|routinely|all (?:foreign|removable))\b",
     re.IGNORECASE,
 )
 # an article sentence that attributes what it prints to a source outside the agency
@@ -243,10 +249,19 @@ def _sentence_counts(seg_lists: Iterable[list[Segment]]) -> Counter[str]:
     return counts
 
 
+def is_policy(text: str) -> bool:
+    """ "ICE lodges detainers against individuals arrested on criminal charges": a sentence
+    about people in general and about no one in particular states a policy, not a detail."""
+    return bool(_POLICY.search(text)) and not _PERSONAL.search(text)
+
+
 def _boiler(segs: list[Segment], counts: Counter[str]) -> list[bool]:
-    """Sentences repeated across many documents (policy lines, disclaimers) and refusals
-    ("declined to say whether...") carry no disclosed detail."""
-    return [counts[_norm(s.text)] >= BOILERPLATE_DOCS or is_refusal(s.text) for s in segs]
+    """Sentences repeated across many documents (policy lines, disclaimers), policy
+    statements and refusals ("declined to say whether...") carry no disclosed detail."""
+    return [
+        counts[_norm(s.text)] >= BOILERPLATE_DOCS or is_refusal(s.text) or is_policy(s.text)
+        for s in segs
+    ]
 
 
 def _mark_boilerplate(docs: Iterable[_Doc]) -> None:
@@ -503,6 +518,7 @@ def rescore_pair(pair: PairEvidence, sentence: ScoreModel) -> None:
     f["sent_max"] = top[0] if top else 0.0
     f["sent_sum"] = float(sum(top[:3]))
     f["n_sent"] = float(sum(1 for v in top if v >= SENT_ROW))
+    f["typed_p"] = max((sp.p for sp in sps if sp.typed), default=0.0)
     pair.rows = _rows(pair)
 
 
@@ -661,6 +677,9 @@ class _PairContext:
                             "other_source": float(bool(_OTHER_SOURCE.search(a_text))),
                             "personal": float(bool(_PERSONAL.search(e_doc.segs[i].text))),
                             "generic": float(bool(_GENERIC.search(e_doc.segs[i].text))),
+                            "a_generic": float(
+                                bool(_GENERIC.search(a_text)) and not _PERSONAL.search(a_text)
+                            ),
                         },
                     )
                 )  # fmt: skip
@@ -699,6 +718,7 @@ class _PairContext:
             "sent_max": 0.0,
             "sent_sum": 0.0,
             "n_sent": 0.0,
+            "typed_p": 0.0,
         }
         pair = PairEvidence(
             email.key, art.key, art.url, f, 0.0, [], sentence_pairs, lag, public_keys

@@ -38,6 +38,7 @@ PAIR_FEATURES = (
     "sent_max",  # the sentence model's best probability that an email sentence is printed
     "sent_sum",  # the sum of its three best (distinct article sentences)
     "n_sent",  # article sentences the sentence model finds printed from the email (p >= 0.5)
+    "typed_p",  # the sentence model's best probability among pairs sharing a typed detail
 )
 
 # One (email sentence, article sentence) pair: does the article print what the email says?
@@ -56,6 +57,7 @@ SENTENCE_FEATURES = (
     "other_source",  # ... or to someone else: a lawyer, the police, family, an employer
     "personal",  # the email sentence speaks of one person ("he", "her", "Mr.")
     "generic",  # ... or of people in general, as policy does ("individuals", "as a matter of")
+    "a_generic",  # the article sentence speaks of people in general ("people who overstayed")
 )
 SENT_ROW = 0.5  # a sentence pair the sentence model gives this much is an evidence row
 

@@ -1,8 +1,9 @@
 """Checks of the generated scenarios against the shared scenario format.
 
-Parametrized over the bundled demo (foiatrace/demo/) and the held-out scenario
-tests/scenarios/inland_northwest/ (both written by scripts/build_demo.py).  The demo's
-assertions are unchanged; the held-out scenario adds its own size and mix checks.
+Parametrized over the bundled demo (foiatrace/demo/) and the held-out scenarios
+tests/scenarios/inland_northwest/ and tests/scenarios/gulf_coast/ (all written by
+scripts/build_demo.py).  The demo's assertions are unchanged; the held-out scenarios add
+their own size and mix checks.
 
 Fast (a few seconds per scenario); needs only the standard library plus pypdf and
 reportlab (the latter only for the regeneration check).
@@ -73,6 +74,14 @@ SCENARIOS = [
         "inland_northwest",
         REPO / "tests" / "scenarios" / "inland_northwest",
         ("--scenario", "inland_northwest"),
+        (20, 30),
+        (25, 40),
+        True,
+    ),
+    Scenario(
+        "gulf_coast",
+        REPO / "tests" / "scenarios" / "gulf_coast",
+        ("--scenario", "gulf_coast"),
         (20, 30),
         (25, 40),
         True,

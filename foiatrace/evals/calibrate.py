@@ -35,7 +35,8 @@ from foiatrace.evals.scenario import ScenarioResult, build_warehouse, score_scen
 from matching.score import PAIR_FEATURES, SENTENCE_FEATURES, ScoreModel
 from warehouse.db import connect
 
-C_REGULARIZATION = 0.3  # strong: few labelled pairs, and held-out data differs
+C_REGULARIZATION = 0.1  # strong: few labelled pairs, and held-out data differs (LOSO: 0.03-0.1
+# gave the same figures on five scenarios, 0.3 and above lost precision on the unseen ones)
 C_SENTENCE = 0.3
 THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.15, 0.91, 0.05))
 

@@ -1,0 +1,1 @@
+window.__gcMetrics=window.__gcMetrics||[];
