@@ -1,10 +1,16 @@
 """Walk a FOIA production (files, folders, zip archives) and yield its messages, never stopping.
 
 A production is whatever an agency sent: loose ``.eml`` files, printed PDFs (text or
-scanned), mailbox exports (``.mbox``, ``.msg``, ``.pst``/``.ost``), plain-text releases,
-and zip archives of any of these. Each file is read by the reader for its extension; a file
-that cannot be read becomes an :class:`~foia.models.IngestError` that names it and says
-why, and the walk goes on, so one corrupt PDF never costs a night's ingest.
+scanned), mailbox exports, plain-text releases, and zip archives of any of these. Each file
+is read by the reader :mod:`foia.readers` names for its extension; a file that cannot be
+read, or that no reader claims (inside a folder or an archive too), becomes an
+:class:`~foia.models.IngestError` that names it and says why, and the walk goes on, so one
+corrupt PDF never costs a night's ingest. Hidden files (names starting with ``.``) are
+not production files and are passed over.
+
+**Incremental.** :func:`iter_files` takes ``known(sha256, version_key)``: a file whose bytes
+and reader version are already recorded for the production is hashed, not read (see
+:mod:`foia.readers` for what the version key holds and when to bump it).
 
 Guards: files over ``max_bytes`` are refused unread (a mis-delivered disk image must not
 exhaust memory); zip members are never written outside a temporary folder (``../`` and
@@ -14,137 +20,150 @@ archives nest at most two deep.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import tempfile
-import zipfile
-from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from foia.eml import EmlError, parse_eml
 from foia.models import IngestError, Message
 from foia.pdf import DEFAULT_TZ
+from foia.readers import Member, ReadOptions, reader_for, unsupported, version_key
 
-MAILBOX = {".mbox", ".msg", ".pst", ".ost"}
-SUPPORTED = {".eml", ".pdf", ".txt", ".zip"} | MAILBOX
-PLANNED: set[str] = set()  # every format of DESIGN.md is read now
 DEFAULT_MAX_BYTES = int(float(os.environ.get("FOIATRACE_MAX_FILE_MB", "128")) * 1024 * 1024)
 MAX_ZIP_DEPTH = 2
 
+Known = Callable[[str, str], bool]  # (sha256, reader version key) -> already read?
 
-def _walk(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly) in sorted order; folders are walked recursively."""
+
+@dataclass
+class FileResult:
+    """One file of the walk (an archive's member too) and what became of it.
+
+    ``status``: ``read``; ``skipped`` (its bytes and reader version are recorded, nothing
+    read); ``refused`` (missing, unsupported, empty, too large, nested too deep). ``complete``
+    says whether ``source_files`` may record it so the next run skips it: a file that gave
+    only errors is tried again (installing OCR or raising the size limit may fix it), and an
+    archive is recorded only when it and all its members were.
+    """
+
+    source: str  # path as given; ``archive.zip!member`` inside an archive
+    status: str = "refused"
+    reader: str | None = None
+    version: str | None = None
+    sha256: str | None = None
+    size: int = 0
+    records: list[Message | IngestError] = field(default_factory=list)
+    complete: bool = False
+
+    @property
+    def messages(self) -> int:
+        return sum(1 for r in self.records if isinstance(r, Message))
+
+
+def _walk(paths: Iterable[Path]) -> Iterator[Path]:
+    """Every file under ``paths`` in sorted order; folders are walked recursively."""
     for root in sorted(Path(p) for p in paths):
         if root.is_dir():
             found: list[Path] = []
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
-            for f in sorted(found):
-                yield f, False
+            yield from sorted(found)
         else:
-            yield root, True
+            yield root
 
 
-def _read_one(
-    path: Path, default_tz: str, max_bytes: int, ocr: str, depth: int, shown: str
-) -> Iterator[Message | IngestError]:
-    ext = path.suffix.lower()
-    src = shown
-    size = path.stat().st_size
-    if size > max_bytes:
-        yield IngestError(
-            src, f"file too large: {size / 2**20:.1f} MiB > limit {max_bytes / 2**20:.0f} MiB",
-            "raise the limit with FOIATRACE_MAX_FILE_MB or ingest(max_bytes=...)",
-        )  # fmt: skip
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _read_file(
+    path: Path, shown: str, opts: ReadOptions, known: Known | None, depth: int
+) -> Iterator[FileResult]:
+    """Results of one file: an archive's members first, then the archive itself."""
+    res = FileResult(shown)
+    reader = reader_for(path.name)
+    if reader is None:
+        res.records.append(unsupported(shown))
+        yield res
         return
-    if size == 0:
-        yield IngestError(src, "empty file (0 bytes)")
-        return
-    records: Iterable[Message | IngestError]
-    if ext == ".eml":
-        try:
-            records = [parse_eml(path)]
-        except EmlError as exc:
-            records = [IngestError(src, f"broken EML: {exc}")]
-    elif ext == ".pdf":
-        from foia.ocr import parse_pdf_any  # noqa: PLC0415 - OCR tools load only when needed
-
-        records = parse_pdf_any(path, default_tz=default_tz, ocr=ocr)
-    elif ext == ".txt":
-        from foia.text_release import parse_text_release  # noqa: PLC0415
-
-        records = [parse_text_release(path.read_bytes(), str(path), default_tz)]
-    elif ext == ".mbox":
-        from foia.mailfiles import read_mbox  # noqa: PLC0415
-
-        records = read_mbox(path)
-    elif ext == ".msg":
-        from foia.mailfiles import read_msg  # noqa: PLC0415
-
-        records = read_msg(path)
-    elif ext in (".pst", ".ost"):
-        from foia.mailfiles import read_pst  # noqa: PLC0415
-
-        records = read_pst(path)
-    elif ext == ".zip":
-        records = _read_zip(path, default_tz, max_bytes, ocr, depth, shown)
-    else:
-        records = [IngestError(src, f"unsupported format: {ext or 'no extension'}")]
-    for rec in records:
-        if src != str(path):  # inside an archive: name the member as archive!member
-            if isinstance(rec, IngestError):
-                rec.source_file = rec.source_file.replace(str(path), src)
-            else:
-                rec.source_file = rec.source_file.replace(str(path), src)
-        yield rec
-
-
-def _safe_member(name: str) -> bool:
-    p = PurePosixPath(name.replace("\\", "/"))
-    return not (p.is_absolute() or ".." in p.parts or (p.parts and ":" in p.parts[0]))
-
-
-def _read_zip(
-    path: Path, default_tz: str, max_bytes: int, ocr: str, depth: int, shown: str
-) -> Iterator[Message | IngestError]:
-    if depth >= MAX_ZIP_DEPTH:
-        yield IngestError(shown, f"zip nested deeper than {MAX_ZIP_DEPTH} levels; not opened")
-        return
+    res.reader = reader.name
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield IngestError(shown, "corrupt zip archive", str(exc))
+        res.size = size = path.stat().st_size
+        if size > opts.max_bytes:
+            res.records.append(IngestError(
+                shown, f"file too large: {size / 2**20:.1f} MiB > limit "
+                f"{opts.max_bytes / 2**20:.0f} MiB",
+                "raise the limit with FOIATRACE_MAX_FILE_MB or ingest(max_bytes=...)",
+            ))  # fmt: skip
+        elif size == 0:
+            res.records.append(IngestError(shown, "empty file (0 bytes)"))
+        elif reader.archive and depth >= MAX_ZIP_DEPTH:
+            res.records.append(
+                IngestError(shown, f"zip nested deeper than {MAX_ZIP_DEPTH} levels; not opened")
+            )
+        else:
+            res.version = version_key(reader, opts)
+            res.sha256 = _sha256(path)
+    except OSError as exc:
+        res.records.append(IngestError(shown, f"cannot read file: {exc.strerror or exc}"))
+    if res.sha256 is None:
+        yield res
         return
-    with zf, tempfile.TemporaryDirectory(prefix="foiatrace-zip-") as tmp:
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
-            name = info.filename
-            member = f"{shown}!{name}"
-            if info.is_dir():
-                continue
-            if not _safe_member(name):
-                yield IngestError(member, "zip member path escapes the archive (path traversal)")
-                continue
-            ext = PurePosixPath(name).suffix.lower()
-            if ext not in SUPPORTED or PurePosixPath(name).name.startswith("."):
-                continue
-            if info.file_size > max_bytes:
-                yield IngestError(
-                    member, f"file too large: {info.file_size / 2**20:.1f} MiB in the archive"
-                )
-                continue
-            if info.flag_bits & 0x1:
-                yield IngestError(member, "encrypted zip member: password required")
-                continue
-            target = Path(tmp) / PurePosixPath(name.replace("\\", "/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with zf.open(info) as src_f, target.open("wb") as out:
-                    out.write(src_f.read(max_bytes + 1))
-            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
-                yield IngestError(member, "corrupt zip member", str(exc))
-                continue
-            yield from _read_one(target, default_tz, max_bytes, ocr, depth + 1, member)
-            target.unlink(missing_ok=True)
+    if known is not None and res.version is not None and known(res.sha256, res.version):
+        res.status = "skipped"
+        yield res
+        return
+    res.status = "read"
+    members_complete = True
+    try:
+        for rec in reader.read(path, opts):
+            if isinstance(rec, Member):
+                member = rec.source.replace(str(path), shown, 1)
+                for sub in _read_file(rec.path, member, opts, known, depth + 1):
+                    members_complete &= sub.complete or sub.status == "skipped"
+                    yield sub
+            else:
+                res.records.append(rec)
+    except OSError as exc:
+        res.records.append(IngestError(shown, f"cannot read file: {exc.strerror or exc}"))
+    except Exception as exc:  # noqa: BLE001 - last line of defence: report, go on
+        res.records.append(IngestError(shown, f"unexpected error: {type(exc).__name__}", str(exc)))
+    if shown != str(path):  # inside an archive: name the member as archive!member
+        for r in res.records:
+            r.source_file = r.source_file.replace(str(path), shown)
+    errors = any(isinstance(r, IngestError) for r in res.records)
+    if reader.archive:
+        res.complete = members_complete and not errors
+    else:
+        res.complete = not errors or res.messages > 0
+    yield res
+
+
+def iter_files(
+    paths: list[Path],
+    default_tz: str = DEFAULT_TZ,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: str = "auto",
+    known: Known | None = None,
+) -> Iterator[FileResult]:
+    """Every file under ``paths`` (archive members too), in sorted, deterministic order,
+    with its records; files ``known`` says were read already are skipped, not read.
+
+    ``default_tz`` is the production's zone for printed times that no evidence places
+    elsewhere (see :mod:`foia.tzinfer`); ``ocr`` is ``auto`` (OCR pages that have no text
+    layer), ``force`` or ``never`` (see :mod:`foia.pdf_reader`).
+    """
+    opts = ReadOptions(default_tz, ocr, max_bytes)
+    for path in _walk(paths):
+        if not path.exists():
+            missing = IngestError(str(path), "no such file or directory")
+            yield FileResult(str(path), records=[missing])
+            continue
+        yield from _read_file(path, str(path), opts, known, 0)
 
 
 def iter_production(
@@ -154,23 +173,6 @@ def iter_production(
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: str = "auto",
 ) -> Iterator[Message | IngestError]:
-    """Messages and errors of every file under ``paths``, in sorted, deterministic order.
-
-    Inside folders, files of other extensions are skipped; named explicitly, they are
-    reported. ``default_tz`` is the production's zone for printed times that no evidence
-    places elsewhere (see :mod:`foia.tzinfer`); ``ocr`` is ``auto`` (OCR pages that have no
-    text layer), ``force`` or ``never`` (see :mod:`foia.ocr`).
-    """
-    for path, explicit in _walk(paths):
-        ext = path.suffix.lower()
-        if not explicit and ext not in SUPPORTED:
-            continue
-        if not path.exists():
-            yield IngestError(str(path), "no such file or directory")
-            continue
-        try:
-            yield from _read_one(path, default_tz, max_bytes, ocr, 0, str(path))
-        except OSError as exc:
-            yield IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
-        except Exception as exc:  # noqa: BLE001 - last line of defence: report, go on
-            yield IngestError(str(path), f"unexpected error: {type(exc).__name__}", str(exc))
+    """Messages and errors of every file under ``paths`` (all read; see :func:`iter_files`)."""
+    for result in iter_files(paths, default_tz, max_bytes=max_bytes, ocr=ocr):
+        yield from result.records

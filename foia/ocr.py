@@ -1,8 +1,9 @@
 """Scanned productions: find pages without a text layer and OCR them (ocrmypdf + tesseract).
 
 Pages that already carry text are left alone (``--skip-text``), so a mixed production keeps
-its exact text where it has it. The OCR'd copy lives in a temporary file; provenance stays
-the original file and its sha256, with ``source_kind = "ocr"``. The text layer tesseract
+its exact text where it has it. :func:`foia.pdf_reader.parse_pdf_any` decides when to OCR
+and keeps provenance; this module never imports :mod:`foia.pdf` (which imports it for
+:func:`ocr_layout`), so the dependency runs one way. The text layer tesseract
 writes has no fonts worth the name (no bold, sizes estimated per line), so OCR'd pages are
 normalized for the layout reader: one body size, header labels split from their values,
 redaction-box edges that OCR reads as ``|`` removed.
@@ -10,18 +11,15 @@ redaction-box edges that OCR reads as ``|`` removed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 
-from foia.models import IngestError, Message
 from foia.pdf_layout import Line, Page, Span
 
 
@@ -55,45 +53,6 @@ def run_ocr(src: Path, dst: Path, *, force: bool = False, jobs: int = 2) -> None
         output_type="pdf", optimize=0, jobs=jobs, progress_bar=False,
         plugins=["foia.ocr_image"],  # box outlines around redaction markers erased for OCR
     )  # fmt: skip
-
-
-def parse_pdf_any(path: Path, default_tz: str, ocr: str = "auto") -> list[Message | IngestError]:
-    """A production PDF, OCR'd first when pages lack text (``ocr``: auto|force|never)."""
-    from foia.pdf import parse_pdf  # noqa: PLC0415
-
-    src = str(path)
-    if ocr == "never":
-        return parse_pdf(path, default_tz=default_tz)
-    try:
-        head = path.read_bytes()[:1024]
-        if not head.lstrip().startswith(b"%PDF"):
-            return parse_pdf(path, default_tz=default_tz)  # gives the precise error
-        total, missing = pages_without_text(path)
-    except Exception:  # noqa: BLE001 - corrupt/encrypted: let the PDF reader say why
-        return parse_pdf(path, default_tz=default_tz)
-    if not missing and ocr != "force":
-        return parse_pdf(path, default_tz=default_tz)
-    lacking = ocr_available()
-    if lacking:
-        pages = ", ".join(str(n) for n in missing[:20]) + (" ..." if len(missing) > 20 else "")
-        return [IngestError(src, f"{len(missing)} page(s) without a text layer need OCR ({pages})",
-                            f"install {lacking}")]  # fmt: skip
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    with tempfile.TemporaryDirectory(prefix="foiatrace-ocr-") as tmp:
-        out = Path(tmp) / "ocr.pdf"
-        try:
-            run_ocr(path, out, force=ocr == "force")
-        except Exception as exc:  # noqa: BLE001 - ocrmypdf has many exit conditions
-            return [IngestError(src, f"OCR failed: {type(exc).__name__}", str(exc))]
-        records = parse_pdf(out, default_tz=default_tz, ocr_pages=set(missing) or None)
-    for rec in records:
-        if isinstance(rec, Message):
-            rec.source_file, rec.source_sha256 = src, sha
-            if rec.page_start in missing or ocr == "force":
-                rec.source_kind = "ocr"
-        else:
-            rec.source_file = src
-    return records
 
 
 _ADDR_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

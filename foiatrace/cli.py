@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from foia.readers import formats_help
 from foiatrace import __version__
 
 app = typer.Typer(
@@ -122,25 +123,34 @@ def main(
     )
 
 
-@app.command()
+@app.command(
+    epilog="Formats (foia/readers.py): " + formats_help() + ". Any other file is reported "
+    "as unsupported and recorded in the `errors` table."
+)
 def ingest(
     paths: Annotated[
         list[Path],
-        typer.Argument(
-            help="Files or folders: .eml .pdf "
-            "(.mbox .msg .pst .txt are reported as not yet supported)."
-        ),
+        typer.Argument(help="Files or folders (walked recursively) of the formats below."),
     ],
     production: Annotated[
         str | None, typer.Option(help="Production name (default: the first path's name).")
     ] = None,
     timezone: Annotated[
-        str, typer.Option(help="Time zone of the times printed in PDF productions.")
+        str, typer.Option(help="Time zone of the times printed in PDF and text releases.")
     ] = "America/New_York",
+    reread: Annotated[
+        bool,
+        typer.Option(
+            "--reread",
+            help="Read every file again, even those already read (same bytes and reader version).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Ingest FOIA productions: split them into messages with headers, Bates numbers,
-    quoted replies and redaction marks. Re-ingesting the same files adds nothing."""
+    quoted replies and redaction marks. A file already read for the production (same bytes,
+    same reader version) is skipped, so a folder that only grows costs only its new files;
+    their quotes still link to the messages stored before."""
     from foiatrace import pipeline
     from warehouse.db import WarehouseError
 
@@ -153,7 +163,12 @@ def ingest(
         raise _fail(f"--timezone {timezone!r} is not an IANA time zone name", 2) from exc
     try:
         stats = pipeline.ingest(
-            _db(), paths, production, timezone=timezone, progress=not (State.quiet or as_json)
+            _db(),
+            paths,
+            production,
+            timezone=timezone,
+            progress=not (State.quiet or as_json),
+            reread=reread,
         )
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc

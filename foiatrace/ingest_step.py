@@ -1,10 +1,20 @@
-"""The ingest step: FOIA productions into the warehouse's ``emails`` (and errors)."""
+"""The ingest step: FOIA productions into the warehouse's ``emails`` (and errors).
+
+Incremental: a file whose sha256 and reader version are recorded in ``source_files`` for
+the production is skipped, not read (see :mod:`foia.readers`). The files read are few on a
+nightly run of a folder that only grows, but quotes and printed times are questions about
+the whole production, so the production's stored messages are loaded back and linked and
+zone-inferred together with the new ones, which gives the rows one run over every file
+would give (tests/test_ingest_incremental.py); only messages that changed (a new file's,
+an earlier reply whose quote now links to one) are written.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import fields
+from pathlib import Path, PurePath
 from typing import Any
 
 from foiatrace.progress import progress_bar
@@ -17,6 +27,27 @@ INGEST_BATCH = 500
 DEFAULT_PRINT_TZ = "America/New_York"  # printed productions rarely state their zone
 
 
+def _state(msg: Any) -> tuple[Any, ...]:
+    """Every field of a message, quoted blocks' included, as values: what linking and zone
+    inference may change, compared before and after them."""
+    out = []
+    for f in fields(msg):
+        v = getattr(msg, f.name)
+        if f.name == "quoted":
+            v = tuple(tuple(getattr(q, g.name) for g in fields(q)) for q in v)
+        elif isinstance(v, list):
+            v = tuple(v)
+        out.append(v)
+    return tuple(out)
+
+
+def _walk_order(msg: Any) -> tuple[Any, ...]:
+    """The order a full read would give: file path (archive members after their archive's
+    path), then place in the file; so linking sees old and new messages as one walk."""
+    parts = tuple(PurePath(p).parts for p in msg.source_file.split("!"))
+    return (parts, msg.page_start or 0, msg.source_position or 0)
+
+
 def ingest(
     db: Path | str | None,
     paths: Sequence[Path | str],
@@ -26,14 +57,17 @@ def ingest(
     progress: bool = False,
     max_bytes: int | None = None,
     ocr: str = "auto",
+    reread: bool = False,
 ) -> dict[str, Any]:
     """Read FOIA productions (files, folders, zips) into ``emails``; bad files become errors.
 
-    The whole production is read before it is written: quoted blocks are linked to the
-    message that first wrote them and printed mailboxes' zones inferred across all files
-    (``timezone`` is only the fallback for mailboxes no evidence places, see
-    :mod:`foia.tzinfer`). ``max_bytes`` caps one file's size; ``ocr`` is auto|force|never."""
-    from foia.ingest import DEFAULT_MAX_BYTES, iter_production
+    Files already read for this production (same bytes, same reader version) are skipped
+    unless ``reread``. Quoted blocks are linked to the message that first wrote them and
+    printed mailboxes' zones inferred across the new files and every message already stored
+    for the production (``timezone`` is only the fallback for mailboxes no evidence places,
+    see :mod:`foia.tzinfer`). ``max_bytes`` caps one file's size; ``ocr`` is auto|force|never.
+    """
+    from foia.ingest import DEFAULT_MAX_BYTES, iter_files
     from foia.link import link_production
     from foia.models import IngestError, Message
     from foia.tzinfer import resolve_print_times
@@ -44,6 +78,11 @@ def ingest(
     run_id = load.start_run(con, "ingest")
     stats: dict[str, Any] = {
         "production": production,
+        "files_seen": 0,
+        "files_read": 0,
+        "files_skipped": 0,
+        "files_retried": 0,
+        "earlier_messages": 0,
         "messages": 0,
         "new": 0,
         "changed": 0,
@@ -51,28 +90,77 @@ def ingest(
         "errors": 0,
         "error_list": [],
     }
-    everything: list[Message] = []
-    sources: dict[str, tuple[str, str]] = {}
-    records = iter_production(
-        paths, default_tz=timezone, max_bytes=max_bytes or DEFAULT_MAX_BYTES, ocr=ocr
+    known = {} if reread else load.known_source_files(con, production)
+    fresh: list[tuple[Message, str | None]] = []  # (message, msg_key: derived when written)
+    read_files: list[dict[str, Any]] = []
+    read_paths: set[str] = set()
+    read_shas: set[str] = set()
+    results = iter_files(
+        paths,
+        default_tz=timezone,
+        max_bytes=max_bytes or DEFAULT_MAX_BYTES,
+        ocr=ocr,
+        known=lambda sha, version: known.get((sha, version), False),
     )
     try:
-        for rec in progress_bar(records, None, "ingest", progress):
-            if isinstance(rec, IngestError):
-                stats["errors"] += 1
-                stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
-                log.warning("ingest: %s: %s", rec.source_file, rec.reason)
-                load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
-                continue
-            everything.append(rec)
-            sources[rec.source_sha256] = (rec.source_file, rec.source_kind)
-        stats["links"] = link_production(everything)
-        resolve_print_times(everything, timezone)
-        for start in range(0, len(everything), INGEST_BATCH):
-            _flush(con, production, everything[start : start + INGEST_BATCH], stats)
-        for sha, (path, kind) in sources.items():
-            size = Path(path).stat().st_size if Path(path).exists() else None
-            load.record_source_file(con, sha, path, production, kind, size or 0)
+        for res in progress_bar(results, None, "ingest", progress):
+            stats["files_seen"] += 1
+            stats["files_skipped"] += res.status == "skipped"
+            stats["files_read"] += res.status == "read"
+            ordinal = 0
+            for rec in res.records:
+                if isinstance(rec, IngestError):
+                    stats["errors"] += 1
+                    stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
+                    log.warning("ingest: %s: %s", rec.source_file, rec.reason)
+                    load.record_error(
+                        con, "ingest", rec.source_file, rec.reason, rec.detail, run_id
+                    )
+                    continue
+                # A message's place in its file is its key when it has no Bates/Message-ID.
+                key = load.message_key(production, rec, ordinal)
+                fresh.append((rec, key))
+                ordinal += 1
+            if res.status == "read" and res.sha256 and res.version:
+                read_paths.add(res.source)
+                read_shas.add(res.sha256)
+                # Gave only errors last time: read again in case the cause was fixed.
+                stats["files_retried"] += (res.sha256, res.version) in known
+                if res.complete:
+                    known[(res.sha256, res.version)] = True  # the same bytes twice: read once
+                read_files.append({
+                    "sha256": res.sha256, "path": res.source, "kind": res.reader,
+                    "size_bytes": res.size, "reader_version": res.version,
+                    "messages": res.messages, "errors": len(res.records) - res.messages,
+                    "complete": res.complete,
+                })  # fmt: skip
+        # Earlier messages, except those of files read again (their fresh copies replace
+        # them) and of paths whose bytes changed (a corrected file supersedes them).
+        fresh_keys = {key for _, key in fresh}
+        earlier = [
+            (m, key)
+            for key, m in load.production_messages(con, production, with_body=False)
+            if m.source_sha256 not in read_shas
+            and m.source_file not in read_paths
+            and key not in fresh_keys
+        ]
+        stats["earlier_messages"] = len(earlier)
+        before = [_state(m) for m, _ in earlier]
+        everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
+        messages = [m for m, _ in everything]
+        stats["links"] = link_production(messages)
+        resolve_print_times(messages, timezone)
+        # Only earlier messages the passes changed are written again (bodies fetched back).
+        touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
+        stats["unchanged"] += len(earlier) - len(touched)
+        bodies = load.message_bodies(con, [key for _, key in touched])
+        for m, key in touched:
+            m.body = bodies[key]
+        todo = fresh + touched
+        for start in range(0, len(todo), INGEST_BATCH):
+            _flush(con, production, todo[start : start + INGEST_BATCH], stats)
+        stats["messages"] = len(everything)
+        load.record_source_files(con, production, read_files)
         load.finish_run(con, run_id, stats)
     except Exception as exc:
         load.finish_run(con, run_id, {**stats, "exception": repr(exc)}, status="failed")
@@ -82,9 +170,10 @@ def ingest(
     return stats
 
 
-def _flush(con: Any, production: str, batch: list[Any], stats: dict[str, Any]) -> None:
+def _flush(
+    con: Any, production: str, batch: list[tuple[Any, str | None]], stats: dict[str, Any]
+) -> None:
     if batch:
-        res = load.upsert_messages(con, production, batch)
-        stats["messages"] += len(batch)
+        res = load.upsert_messages(con, production, [m for m, _ in batch], [k for _, k in batch])
         for k in ("new", "changed", "unchanged"):
             stats[k] += res[k]

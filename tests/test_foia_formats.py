@@ -152,13 +152,14 @@ def test_zip_archive_with_traversal_and_nested_members(tmp_path: Path) -> None:
         zf.writestr("mail/001.eml", _mail(1).as_bytes())
         zf.writestr("../../evil.eml", _mail(2).as_bytes())
         zf.writestr("/abs/evil2.eml", _mail(3).as_bytes())
-        zf.writestr("notes.docx", b"skipped")
+        zf.writestr("notes.docx", b"reported, not read")
     out = list(iter_production([z]))
     msgs = [m for m in out if isinstance(m, Message)]
-    errs = [e for e in out if isinstance(e, IngestError)]
+    errs = {e.source_file: e.reason for e in out if isinstance(e, IngestError)}
     assert [m.message_id for m in msgs] == ["m1@agency.example"]
     assert msgs[0].source_file == f"{z}!mail/001.eml"
-    assert len(errs) == 2 and all("path traversal" in e.reason for e in errs)
+    assert errs.pop(f"{z}!notes.docx") == "unsupported format: .docx"
+    assert len(errs) == 2 and all("path traversal" in r for r in errs.values())
     assert not (tmp_path.parent / "evil.eml").exists()
 
 

@@ -1,4 +1,4 @@
-"""Walking a production: order, formats not yet supported, unknown files, bad input."""
+"""Walking a production: order, unknown files, bad input."""
 
 from __future__ import annotations
 
@@ -20,10 +20,24 @@ def test_sorted_recursive_and_deterministic(tmp_path: Path) -> None:
     _write(tmp_path / "b" / "2.eml", MAIL % (2, 2, 2))
     _write(tmp_path / "a" / "deep" / "1.eml", MAIL % (1, 1, 1))
     _write(tmp_path / "a" / "3.eml", MAIL % (3, 3, 3))
-    _write(tmp_path / "notes.docx", b"whatever")  # unknown inside a folder: skipped silently
+    _write(tmp_path / "notes.docx", b"whatever")
     first = [m.bates for m in iter_production([tmp_path]) if isinstance(m, Message)]
     again = [m.bates for m in iter_production([tmp_path]) if isinstance(m, Message)]
     assert first == again == ["ABC-19-0000003", "ABC-19-0000001", "ABC-19-0000002"]
+
+
+def test_unknown_file_inside_a_folder_is_reported_not_skipped(tmp_path: Path) -> None:
+    _write(tmp_path / "a" / "1.eml", MAIL % (1, 1, 1))
+    doc = _write(tmp_path / "a" / "notes.docx", b"whatever")
+    _write(tmp_path / "a" / "README", b"no extension")
+    _write(tmp_path / ".DS_Store", b"hidden: not a production file")
+    errs = {
+        e.source_file: e.reason for e in iter_production([tmp_path]) if isinstance(e, IngestError)
+    }
+    assert errs == {
+        str(doc): "unsupported format: .docx",
+        str(tmp_path / "a" / "README"): "unsupported format: no extension",
+    }
 
 
 def test_broken_mailbox_files_are_errors_naming_the_file(tmp_path: Path) -> None:
@@ -36,7 +50,7 @@ def test_broken_mailbox_files_are_errors_naming_the_file(tmp_path: Path) -> None
     assert "MSG" in by_name["box.msg"] and "mbox" in by_name["all.mbox"]
 
 
-def test_unknown_extension_reported_only_when_named(tmp_path: Path) -> None:
+def test_unknown_extension_named_explicitly_is_reported(tmp_path: Path) -> None:
     doc = _write(tmp_path / "x.docx", b"x")
     out = list(iter_production([doc]))
     assert len(out) == 1 and isinstance(out[0], IngestError)

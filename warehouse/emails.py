@@ -6,8 +6,10 @@ next match run redoes it; reviewers' verdicts are untouched (they live in ``revi
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from foia.models import Message, QuotedBlock
+from foia.models import Message, QuotedBlock, Redaction
 from warehouse.runs import insert_arrow, now, sha256_text
 
 
@@ -41,7 +43,9 @@ _EMAIL_COLUMNS = [
 ]  # fmt: skip
 
 
-def _email_row(production: str, msg: Message, ordinal: int, t: datetime) -> dict[str, Any]:
+def _email_row(
+    production: str, msg: Message, ordinal: int, t: datetime, key: str | None = None
+) -> dict[str, Any]:
     fields = asdict(msg)
     fields.pop("quoted")
     fields.pop("redactions")
@@ -50,7 +54,7 @@ def _email_row(production: str, msg: Message, ordinal: int, t: datetime) -> dict
     )
     row = {c: fields.get(c) for c in _EMAIL_COLUMNS}
     row.update(
-        msg_key=message_key(production, msg, ordinal),
+        msg_key=key or message_key(production, msg, ordinal),
         production=production,
         text_sha256=sha256_text(msg.own_text or ""),
         record_sha256=sha256_text(record),
@@ -60,18 +64,24 @@ def _email_row(production: str, msg: Message, ordinal: int, t: datetime) -> dict
 
 
 def upsert_messages(
-    con: duckdb.DuckDBPyConnection, production: str, messages: Sequence[Message]
+    con: duckdb.DuckDBPyConnection,
+    production: str,
+    messages: Sequence[Message],
+    keys: Sequence[str | None] | None = None,
 ) -> dict[str, int]:
     """Insert new messages, replace changed ones (a corrected re-release), skip unchanged.
 
-    A replaced message loses its derived rows (segments, matches, disclosures) so the next
-    match run redoes it; reviewers' verdicts live in ``reviews`` and are untouched.
+    ``keys``, when given, are the messages' ``msg_key`` (None: derive it, see
+    :func:`message_key`): messages loaded back with :func:`production_messages` keep the
+    key they were stored under. A replaced message loses its derived rows (segments,
+    matches, disclosures) so the next match run redoes it; reviewers' verdicts live in
+    ``reviews`` and are untouched.
     """
     t = now()
     rows: dict[str, dict[str, Any]] = {}
     by_key: dict[str, Message] = {}
     for i, msg in enumerate(messages):
-        row = _email_row(production, msg, i, t)
+        row = _email_row(production, msg, i, t, keys[i] if keys is not None else None)
         rows[row["msg_key"]] = row  # the last copy of a key in one batch wins
         by_key[row["msg_key"]] = msg
     if not rows:
@@ -150,10 +160,96 @@ def _origin_key(q: QuotedBlock, production: str) -> str | None:
     return None
 
 
-def record_source_file(
-    con: duckdb.DuckDBPyConnection, sha256: str, path: str, production: str, kind: str, size: int
-) -> None:
-    con.execute(
-        "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-        [sha256, path, production, kind, size, now()],
+_MESSAGE_FIELDS = [
+    f.name for f in dataclasses.fields(Message) if f.name not in ("quoted", "redactions")
+]
+_LIST_FIELDS = {"references", "email_to", "email_cc", "exemptions"}
+
+
+def production_messages(
+    con: duckdb.DuckDBPyConnection, production: str, *, with_body: bool = True
+) -> list[tuple[str, Message]]:
+    """(msg_key, message) of every stored message of ``production``, rebuilt field for field.
+
+    An incremental ingest reads only new files; it links their quoted blocks to these
+    earlier messages (and theirs to the new ones) and infers printed mailboxes' zones over
+    both, as if the whole production had been read. Unchanged, they hash as stored.
+    Without ``with_body`` the full text (``body``) is left empty, the largest field and one
+    neither pass reads; :func:`message_bodies` fetches it for the few that change.
+    """
+    quoted: dict[str, list[QuotedBlock]] = defaultdict(list)
+    for k, *q in con.execute(
+        "SELECT q.msg_key, q.style, q.text, q.start_offset, q.end_offset, q.header_from,"
+        " q.header_sent, q.header_subject, q.origin_bates, q.origin_message_id, q.origin_score"
+        " FROM quoted_blocks q JOIN emails e ON e.msg_key = q.msg_key"
+        " WHERE e.production = ? ORDER BY q.msg_key, q.idx",
+        [production],
+    ).fetchall():
+        quoted[k].append(QuotedBlock(*q))
+    reds: dict[str, list[Redaction]] = defaultdict(list)
+    for k, code, start, end in con.execute(
+        "SELECT r.msg_key, r.code, r.start_offset, r.end_offset"
+        " FROM redactions r JOIN emails e ON e.msg_key = r.msg_key"
+        " WHERE e.production = ? ORDER BY r.msg_key, r.idx",
+        [production],
+    ).fetchall():
+        reds[k].append(Redaction(code, start, end))
+    cols = ", ".join(
+        "'' AS body" if c == "body" and not with_body else f'e."{c}"' for c in _MESSAGE_FIELDS
     )
+    cur = con.execute(
+        f"SELECT e.msg_key, {cols} FROM emails e WHERE e.production = ? ORDER BY e.msg_key",
+        [production],
+    )
+    out = []
+    while rows := cur.fetchmany(2000):  # a production's text is not held twice at once
+        for key, *values in rows:
+            kw = dict(zip(_MESSAGE_FIELDS, values, strict=True))
+            for name in _LIST_FIELDS:
+                kw[name] = list(kw[name] or [])
+            kw["withheld"] = bool(kw["withheld"])
+            msg = Message(**kw, quoted=quoted.pop(key, []), redactions=reds.pop(key, []))
+            out.append((key, msg))
+    return out
+
+
+def message_bodies(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, str]:
+    """``body`` of the stored messages ``keys`` (see :func:`production_messages`)."""
+    if not keys:
+        return {}
+    rows = con.execute(
+        "SELECT msg_key, body FROM emails WHERE msg_key IN (SELECT unnest(?))", [list(keys)]
+    ).fetchall()
+    return dict(rows)
+
+
+def known_source_files(
+    con: duckdb.DuckDBPyConnection, production: str
+) -> dict[tuple[str, str], bool]:
+    """(sha256, reader version key) -> complete, for every file of ``production`` read."""
+    rows = con.execute(
+        "SELECT sha256, reader_version, coalesce(complete, FALSE) FROM source_files"
+        " WHERE production = ? AND reader_version IS NOT NULL",
+        [production],
+    ).fetchall()
+    return {(sha, version): bool(done) for sha, version, done in rows}
+
+
+def record_source_files(
+    con: duckdb.DuckDBPyConnection, production: str, files: Iterable[dict[str, Any]]
+) -> int:
+    """Remember files read (keys: sha256, path, kind, size_bytes, reader_version, messages,
+    errors, complete) so the next ingest of ``production`` skips the complete ones; a
+    re-read updates its row."""
+    t = now()
+    rows = {f["sha256"]: {**f, "production": production, "ingested_at": t} for f in files}
+    if rows:
+        insert_arrow(
+            con, "source_files", pa.Table.from_pylist(list(rows.values())),
+            "ON CONFLICT (production, sha256) DO UPDATE SET path = excluded.path, "
+            "kind = excluded.kind, size_bytes = excluded.size_bytes, "
+            "reader_version = excluded.reader_version, messages = excluded.messages, "
+            "errors = excluded.errors, complete = excluded.complete, "
+            "ingested_at = excluded.ingested_at",
+        )  # fmt: skip
+    return len(rows)

@@ -6,10 +6,18 @@ Each topic lives in its own module (runs, emails, articles); this module re-expo
 """
 
 from warehouse.articles import seen_articles, upsert_article_versions
-from warehouse.emails import message_key, record_source_file, upsert_messages
+from warehouse.emails import (
+    known_source_files,
+    message_bodies,
+    message_key,
+    production_messages,
+    record_source_files,
+    upsert_messages,
+)
 from warehouse.runs import finish_run, insert_arrow, now, record_error, sha256_text, start_run
 
 __all__ = [
-    "finish_run", "insert_arrow", "message_key", "now", "record_error", "record_source_file",
-    "seen_articles", "sha256_text", "start_run", "upsert_article_versions", "upsert_messages",
+    "finish_run", "insert_arrow", "known_source_files", "message_bodies", "message_key", "now",
+    "production_messages", "record_error", "record_source_files", "seen_articles",
+    "sha256_text", "start_run", "upsert_article_versions", "upsert_messages",
 ]  # fmt: skip
