@@ -16,9 +16,11 @@ Layout cues only, no production's names or wording:
   it (the printer wrapped it); a token too long for any line (a URL) is rejoined with no
   space.
 
-Printed ``Sent`` times carry no offset; they are read in ``default_tz`` (the production's
-time zone, America/New_York unless told otherwise) and converted to UTC. Mailboxes in
-other zones are therefore off by their difference; ``sent_at_raw`` keeps what was printed.
+Printed ``Sent`` times carry no offset. Each page records whose mailbox printed it (Outlook's
+bold owner line, the account at the right of a webmail title bar) and :mod:`foia.tzinfer`
+infers that mailbox's zone from the production's other readings of the same messages,
+keeping ``default_tz`` (the production's zone, America/New_York unless told otherwise)
+unless the evidence clearly says otherwise; ``sent_at_raw`` keeps what was printed.
 Outlook printouts show display names, not addresses: names are resolved against the
 ``Name <addr>`` pairs printed anywhere in the same production (quote headers, webmail
 headers), else kept as the lower-cased name.
@@ -41,6 +43,7 @@ from foia.assemble import finish_message
 from foia.dates import parse_printed, printed_to_utc
 from foia.link import link_production
 from foia.models import IngestError, Message
+from foia.ocr import ocr_layout
 from foia.pdf_layout import Line, Page, Span, body_font_size, extract_pages, line_pitch
 from foia.redactions import find_redactions
 from foia.tzinfer import resolve_print_times
@@ -216,6 +219,18 @@ def _webmail_header(lines: list[Line]) -> _Header | None:
             if not _EMAIL_RE.search(ln.text) and not re.fullmatch(r"\d+ messages?", ln.text)
         ]
         title = [ln for ln in above if ln.bold] or above
+        # The account the page was printed from sits at the right of the title bar
+        # ("DHS Mail ... Name <addr>", not bold, unlike a subject that names an address):
+        # it tells mailboxes apart, and so their clocks.
+        owner = next(
+            (
+                sp.text
+                for ln in lines[:s]
+                for sp in reversed(ln.spans)
+                if not sp.bold and _EMAIL_RE.search(sp.text)
+            ),
+            None,
+        )
         fields = {
             "subject": " ".join(ln.text for ln in title).strip(),
             "from": sender.strip(),
@@ -235,7 +250,7 @@ def _webmail_header(lines: list[Line]) -> _Header | None:
             else:
                 break
             j += 1
-        return _Header("webmail", fields, None, j)
+        return _Header("webmail", fields, owner, j)
     return None
 
 
@@ -525,8 +540,6 @@ def parse_pdf(
                 return [IngestError(src, "encrypted PDF: password required")]
         pages = extract_pages(list(reader.pages))
         if ocr_pages:  # OCR'd pages: rebuild lines from the word boxes (foia.ocr)
-            from foia.ocr import ocr_layout  # noqa: PLC0415
-
             rebuilt = ocr_layout(path, ocr_pages)
             pages = [rebuilt.get(p.number, p) for p in pages]
     except FileNotDecryptedError as exc:
@@ -653,8 +666,9 @@ def _to_message(
 
 
 def _owner(header: _Header, directory: _Directory) -> str | None:
-    """Whose mailbox the page was printed from: Outlook's bold name line; webmail's title."""
-    if header.style == "outlook":
+    """Whose mailbox the page was printed from: Outlook's bold name line; the account on a
+    webmail title bar, else the title (``webmail:dhs mail``)."""
+    if header.style == "outlook" or header.owner:
         return directory.resolve(header.owner) if header.owner else None
     title = header.fields.get("mailbox", "")
     return f"webmail:{' '.join(title.lower().split())}" if title else "webmail"
