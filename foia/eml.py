@@ -4,7 +4,8 @@ Productions arrive from many mail systems, so decoding is forgiving: an unknown
 charset is decoded as UTF-8 with replacement characters, an HTML-only message is
 converted to text (``<blockquote>`` becomes ``>`` quoting so the thread splitter sees
 it), and a header that fails to parse falls back to its raw text. Only a file with no
-message in it at all (empty, binary, no header fields) is refused.
+message in it at all (empty, binary, no header fields) is refused. Attached files are
+read by :mod:`foia.attachments` (a broken one is recorded, never fatal).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from foia.assemble import finish_message
+from foia.attachments import email_attachments
 from foia.dates import rfc5322_to_utc
 from foia.models import Message
 
@@ -144,6 +146,14 @@ def _body(msg: EmailMessage) -> str:
     return ""
 
 
+def _body_parts(msg: EmailMessage) -> tuple[EmailMessage | None, ...]:
+    """The parts :func:`_body` may read, so they are never taken for attachments."""
+    try:
+        return (msg.get_body(preferencelist=("plain",)), msg.get_body(preferencelist=("html",)))
+    except Exception:  # noqa: BLE001 - a malformed structure: no part is the body then
+        return ()
+
+
 def parse_eml_bytes(data: bytes, source_file: str) -> Message:
     """Parse the bytes of one ``.eml``; raises :class:`EmlError` if it is not a message."""
     if not data.strip():
@@ -157,6 +167,7 @@ def parse_eml_bytes(data: bytes, source_file: str) -> Message:
     if not present & set(_KNOWN_HEADERS):
         raise EmlError("no message headers (From/To/Date/Subject/Message-ID) found")
     body = _body(msg).replace("\r\n", "\n").replace("\r", "\n")
+    attachments = email_attachments(msg, _body_parts(msg))
 
     from_value = _header(msg, "From")
     from_pairs = getaddresses([from_value]) if from_value else []
@@ -183,6 +194,7 @@ def parse_eml_bytes(data: bytes, source_file: str) -> Message:
         email_cc=_addresses(_header(msg, "Cc")),
         subject=_header(msg, "Subject"),
         body=body,
+        attachments=attachments,
     )
     return finish_message(out)
 

@@ -5,6 +5,10 @@ RFC 5322 header (MBOX always; MSG and PST usually keep the transport header), so
 their offsets and addresses their display names. Without a transport header the MAPI
 properties are used. A message that cannot be read becomes an :class:`IngestError` naming
 the file and the message's position; the rest of the mailbox is still read.
+
+Attachments: MBOX messages are MIME, read with the EML's (:mod:`foia.attachments`). MSG and
+PST are rendered to RFC 5322 without them, so their attachments are read from the MAPI
+objects (name, declared or guessed type, bytes) and set on the parsed message.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from foia.attachments import MAX_ATTACHMENT_BYTES, mapi_attachment
 from foia.eml import EmlError, parse_eml_bytes
-from foia.models import IngestError, Message
+from foia.models import Attachment, IngestError, Message
 
 
 def _file_sha(path: Path) -> str:
@@ -91,6 +96,23 @@ def _msg_to_eml(m: Any) -> bytes:
     return out.as_bytes()
 
 
+def _msg_attachments(m: Any) -> list[Attachment]:
+    """extract-msg's attachments: data attachments read, embedded messages recorded."""
+    out: list[Attachment] = []
+    for att in getattr(m, "attachments", None) or []:
+        name = getattr(att, "longFilename", None) or getattr(att, "shortFilename", None)
+        try:
+            data = att.data
+            out.append(
+                mapi_attachment(
+                    name, getattr(att, "mimetype", None), data if isinstance(data, bytes) else None
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - a broken attachment must not fail the message
+            out.append(Attachment(name, "application/octet-stream", "", 0, None, repr(exc)[:500]))
+    return out
+
+
 def read_msg(path: Path) -> Iterator[Message | IngestError]:
     """One Outlook ``.msg`` file (OLE compound document) -> one message."""
     import extract_msg  # noqa: PLC0415 - optional dependency, loaded when a .msg appears
@@ -106,10 +128,13 @@ def read_msg(path: Path) -> Iterator[Message | IngestError]:
             yield IngestError(src, f"MSG holds no email ({type(m).__name__})")
             return
         data = _msg_to_eml(m)
+        attachments = _msg_attachments(m)
     finally:
         m.close()
     try:
-        yield _with_source(parse_eml_bytes(data, src), src, _file_sha(path), "msg", 1)
+        msg = _with_source(parse_eml_bytes(data, src), src, _file_sha(path), "msg", 1)
+        msg.attachments = attachments
+        yield msg
     except EmlError as exc:
         yield IngestError(src, f"broken MSG message: {exc}")
 
@@ -150,6 +175,28 @@ def _pff_message(item: Any) -> bytes:
     return out.as_bytes()
 
 
+def _pff_attachments(item: Any) -> list[Attachment]:
+    """libpff's attachments: name (long file name), bytes read up to the size cap; the type
+    is guessed from the name (libpff does not expose the MIME tag)."""
+    out: list[Attachment] = []
+    for i in range(getattr(item, "number_of_attachments", 0) or 0):
+        name: str | None = None
+        try:
+            att = item.get_attachment(i)
+            name = att.long_filename or None
+            size = att.get_size() or 0
+            if size > MAX_ATTACHMENT_BYTES:  # recorded unread: never load it whole
+                cap = MAX_ATTACHMENT_BYTES / 2**20
+                reason = f"too large: {size / 2**20:.1f} MiB > {cap:.0f} MiB; not read"
+                out.append(Attachment(name, "application/octet-stream", "", size, None, reason))
+                continue
+            data = att.read_buffer(size) if size else None
+            out.append(mapi_attachment(name, None, data))
+        except Exception as exc:  # noqa: BLE001 - a broken attachment must not fail the message
+            out.append(Attachment(name, "application/octet-stream", "", 0, None, repr(exc)[:500]))
+    return out
+
+
 def read_pst(path: Path) -> Iterator[Message | IngestError]:
     """Every message of every folder of an Outlook ``.pst``/``.ost`` file."""
     try:
@@ -173,8 +220,10 @@ def read_pst(path: Path) -> Iterator[Message | IngestError]:
             for i in range(folder.number_of_sub_messages):
                 pos += 1
                 try:
-                    data = _pff_message(folder.get_sub_message(i))
-                    yield _with_source(parse_eml_bytes(data, src), src, sha, "pst", pos)
+                    item = folder.get_sub_message(i)
+                    msg = parse_eml_bytes(_pff_message(item), src)
+                    msg.attachments = _pff_attachments(item)
+                    yield _with_source(msg, src, sha, "pst", pos)
                 except Exception as exc:  # noqa: BLE001 - one bad item must not stop the file
                     yield IngestError(src, f"unreadable message #{pos} in PST", repr(exc))
             stack.extend(folder.get_sub_folder(j) for j in range(folder.number_of_sub_folders))

@@ -37,6 +37,24 @@ class QuotedBlock:
     origin_score: float | None = None
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message (statements, fact sheets) and the text read from it.
+
+    Provenance is the message (its record), the attachment's place in it, its name and the
+    sha256 of its bytes, so an evidence quote from an attachment can be checked against the
+    file. ``text`` is None when no text was read: a type we do not read (images, spreadsheets),
+    one over the size cap, or a broken file; ``error`` then says which.
+    """
+
+    filename: str | None
+    content_type: str  # as declared (EML) or guessed from the name (MSG/PST without one)
+    sha256: str
+    size: int
+    text: str | None = None
+    error: str | None = None
+
+
 @dataclass
 class Message:
     """One email message of a production, whatever the source format."""
@@ -76,6 +94,7 @@ class Message:
     duplicate_of: str | None = None  # Bates of an earlier copy of the same message
     exemptions: list[str] = field(default_factory=list)  # banner/margin codes (State style)
     source_position: int | None = None  # 1-based message number inside a mailbox file
+    attachments: list[Attachment] = field(default_factory=list)  # in the message's order
 
 
 @dataclass

@@ -154,13 +154,14 @@ def _zip_members(path: Path, opts: ReadOptions) -> Iterator[Record]:
 
 
 READERS: tuple[Reader, ...] = (
-    Reader("eml", (".eml",), _read_eml, 1, "RFC 5322 email files, one message each"),
+    # eml/mbox/msg/pst 2: attachments' text is read (foia/attachments.py)
+    Reader("eml", (".eml",), _read_eml, 2, "RFC 5322 email files, one message each"),
     Reader("pdf", (".pdf",), _read_pdf, 1,
            "printed productions, Bates-stamped; pages without a text layer are OCR'd",
            options=("tz", "ocr")),
-    Reader("mbox", (".mbox",), _read_mbox, 1, "Unix mailboxes, every message in file order"),
-    Reader("msg", (".msg",), _read_msg, 1, "Outlook messages, one each"),
-    Reader("pst", (".pst", ".ost"), _read_pst, 1, "Outlook mail stores, every folder's messages"),
+    Reader("mbox", (".mbox",), _read_mbox, 2, "Unix mailboxes, every message in file order"),
+    Reader("msg", (".msg",), _read_msg, 2, "Outlook messages, one each"),
+    Reader("pst", (".pst", ".ost"), _read_pst, 2, "Outlook mail stores, every folder's messages"),
     Reader("text", (".txt",), _read_text, 1,
            "plain-text releases, one document each, as the State Department publishes them",
            options=("tz",)),

@@ -140,19 +140,32 @@ def load_participants(con: Any) -> list[str]:
 
 
 def load_email_docs(con: Any) -> list[Any]:
-    """Messages that can be matched, with who sent them to whom and their thread's text."""
+    """Messages that can be matched, with who sent them to whom and their thread's text.
+
+    The text the matcher reads as the sender's own is the message's own text followed by
+    its attachments' text, in order: a statement attached to a reply is the office's own
+    words, so a disclosure made only in it is found (its quote is then in ``attachments``,
+    not in ``own_text``). A message whose own words are all in an attachment is matched too.
+    """
     from matching.match import EmailDoc
 
     rows = con.execute(
         """
-        SELECT e.msg_key, e.sent_at, e.own_text, e.email_from, e.email_to, e.email_cc,
+        WITH att AS (
+            SELECT msg_key, string_agg(text, '\n\n' ORDER BY idx) AS text
+            FROM attachments WHERE length(text) > 0 GROUP BY msg_key
+        ), own AS (
+            SELECT e.*, concat_ws('\n\n', nullif(e.own_text, ''), att.text) AS own_all
+            FROM emails e LEFT JOIN att ON att.msg_key = e.msg_key
+        )
+        SELECT e.msg_key, e.sent_at, e.own_all, e.email_from, e.email_to, e.email_cc,
                coalesce((SELECT list(q.header_from) FROM quoted_blocks q
                          WHERE q.msg_key = e.msg_key), []),
-               concat_ws('\n\n', e.subject, e.own_text,
+               concat_ws('\n\n', e.subject, e.own_all,
                          (SELECT string_agg(q.text, '\n\n' ORDER BY q.idx) FROM quoted_blocks q
                           WHERE q.msg_key = e.msg_key))
-        FROM emails e
-        WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_text) > 0
+        FROM own e
+        WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_all) > 0
         ORDER BY e.sent_at, e.msg_key
         """
     ).fetchall()

@@ -1,4 +1,5 @@
-"""Email messages of FOIA productions: keys, upserts, derived rows (quotes, redactions).
+"""Email messages of FOIA productions: keys, upserts, derived rows (quotes, redactions,
+attachments).
 
 A corrected re-release replaces a message's row and drops what was derived from it, so the
 next match run redoes it; reviewers' verdicts are untouched (they live in ``reviews``).
@@ -17,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from foia.models import Message, QuotedBlock, Redaction
+from foia.models import Attachment, Message, QuotedBlock, Redaction
 from warehouse.runs import insert_arrow, now, sha256_text
 
 
@@ -49,9 +50,11 @@ def _email_row(
     fields = asdict(msg)
     fields.pop("quoted")
     fields.pop("redactions")
-    record = json.dumps(
-        {**fields, "quoted": [asdict(q) for q in msg.quoted]}, default=str, sort_keys=True
-    )
+    attachments = fields.pop("attachments")
+    record_fields = {**fields, "quoted": [asdict(q) for q in msg.quoted]}
+    if attachments:  # absent when none: records read before attachments hash as they did
+        record_fields["attachments"] = attachments
+    record = json.dumps(record_fields, default=str, sort_keys=True)
     row = {c: fields.get(c) for c in _EMAIL_COLUMNS}
     row.update(
         msg_key=key or message_key(production, msg, ordinal),
@@ -141,10 +144,22 @@ def _insert_children(
         for k, m in msgs.items()
         for i, r in enumerate(m.redactions)
     ]
+    atts = [
+        {
+            "msg_key": k, "idx": i, "filename": a.filename, "content_type": a.content_type,
+            "sha256": a.sha256, "size": a.size, "text": a.text, "error": a.error,
+        }
+        for k, m in msgs.items()
+        for i, a in enumerate(m.attachments)
+    ]  # fmt: skip
     con.execute(
         "DELETE FROM segments WHERE doc_kind = 'email' AND doc_key IN (SELECT unnest(?))",
         [list(msgs)],
     )
+    # Keyed (msg_key, idx): a message written again never holds its attachments twice.
+    con.execute("DELETE FROM attachments WHERE msg_key IN (SELECT unnest(?))", [list(msgs)])
+    if atts:
+        insert_arrow(con, "attachments", pa.Table.from_pylist(atts))
     if quoted:
         insert_arrow(con, "quoted_blocks", pa.Table.from_pylist(quoted))
     if reds:
@@ -161,7 +176,9 @@ def _origin_key(q: QuotedBlock, production: str) -> str | None:
 
 
 _MESSAGE_FIELDS = [
-    f.name for f in dataclasses.fields(Message) if f.name not in ("quoted", "redactions")
+    f.name
+    for f in dataclasses.fields(Message)
+    if f.name not in ("quoted", "redactions", "attachments")
 ]
 _LIST_FIELDS = {"references", "email_to", "email_cc", "exemptions"}
 
@@ -194,6 +211,16 @@ def production_messages(
         [production],
     ).fetchall():
         reds[k].append(Redaction(code, start, end))
+    # Attachments come back whole (text too): a message the passes touch is written again
+    # from this record, and must keep them.
+    atts: dict[str, list[Attachment]] = defaultdict(list)
+    for k, *a in con.execute(
+        "SELECT a.msg_key, a.filename, a.content_type, a.sha256, a.size, a.text, a.error"
+        " FROM attachments a JOIN emails e ON e.msg_key = a.msg_key"
+        " WHERE e.production = ? ORDER BY a.msg_key, a.idx",
+        [production],
+    ).fetchall():
+        atts[k].append(Attachment(*a))
     cols = ", ".join(
         "'' AS body" if c == "body" and not with_body else f'e."{c}"' for c in _MESSAGE_FIELDS
     )
@@ -208,7 +235,12 @@ def production_messages(
             for name in _LIST_FIELDS:
                 kw[name] = list(kw[name] or [])
             kw["withheld"] = bool(kw["withheld"])
-            msg = Message(**kw, quoted=quoted.pop(key, []), redactions=reds.pop(key, []))
+            msg = Message(
+                **kw,
+                quoted=quoted.pop(key, []),
+                redactions=reds.pop(key, []),
+                attachments=atts.pop(key, []),
+            )
             out.append((key, msg))
     return out
 
