@@ -12,7 +12,8 @@ an earlier reply whose quote now links to one) are written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path, PurePath
 from typing import Any
@@ -39,6 +40,36 @@ def _state(msg: Any) -> tuple[Any, ...]:
             v = tuple(v)
         out.append(v)
     return tuple(out)
+
+
+class _BodySpool:
+    """New messages' bodies, parked on disk until they are written.
+
+    Linking and zone inference need every message of the production at once but never read
+    ``body`` (the full text, quoted chain included: the largest field), so holding the bodies
+    of a whole first ingest (the Clinton release: 27k documents) in memory bought nothing.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the run
+        self._spans: dict[int, tuple[int, int]] = {}
+
+    def park(self, msg: Any) -> None:
+        data = msg.body.encode("utf-8", "surrogatepass")
+        self._file.seek(0, 2)
+        self._spans[id(msg)] = (self._file.tell(), len(data))
+        self._file.write(data)
+        msg.body = ""
+
+    def restore(self, msgs: Iterable[Any]) -> None:
+        for msg in msgs:
+            span = self._spans.pop(id(msg), None)
+            if span is not None:
+                self._file.seek(span[0])
+                msg.body = self._file.read(span[1]).decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _walk_order(msg: Any) -> tuple[Any, ...]:
@@ -92,6 +123,7 @@ def ingest(
     }
     known = {} if reread else load.known_source_files(con, production)
     fresh: list[tuple[Message, str | None]] = []  # (message, msg_key: derived when written)
+    spool = _BodySpool()
     read_files: list[dict[str, Any]] = []
     read_paths: set[str] = set()
     read_shas: set[str] = set()
@@ -119,6 +151,7 @@ def ingest(
                     continue
                 # A message's place in its file is its key when it has no Bates/Message-ID.
                 key = load.message_key(production, rec, ordinal)
+                spool.park(rec)
                 fresh.append((rec, key))
                 ordinal += 1
             if res.status == "read" and res.sha256 and res.version:
@@ -137,18 +170,27 @@ def ingest(
         # Earlier messages, except those of files read again (their fresh copies replace
         # them) and of paths whose bytes changed (a corrected file supersedes them).
         fresh_keys = {key for _, key in fresh}
-        earlier = [
-            (m, key)
-            for key, m in load.production_messages(con, production, with_body=False)
-            if m.source_sha256 not in read_shas
-            and m.source_file not in read_paths
-            and key not in fresh_keys
-        ]
+        stored = 0
+        earlier = []
+        for key, m in load.production_messages(con, production, with_body=False):
+            stored += 1
+            if (
+                m.source_sha256 not in read_shas
+                and m.source_file not in read_paths
+                and key not in fresh_keys
+            ):
+                earlier.append((m, key))
         stats["earlier_messages"] = len(earlier)
         before = [_state(m) for m, _ in earlier]
         everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
         messages = [m for m, _ in everything]
-        stats["links"] = link_production(messages)
+        # Files only added: link just the blocks the new messages can answer. A stored
+        # message superseded (its file read again or changed) may be some stored block's
+        # origin, so then every block is linked again.
+        added_only = bool(earlier) and len(earlier) == stored
+        stats["links"] = link_production(
+            messages, new=[m for m, _ in fresh] if added_only else None
+        )
         resolve_print_times(messages, timezone)
         # Only earlier messages the passes changed are written again (bodies fetched back).
         touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
@@ -158,7 +200,11 @@ def ingest(
             m.body = bodies[key]
         todo = fresh + touched
         for start in range(0, len(todo), INGEST_BATCH):
-            _flush(con, production, todo[start : start + INGEST_BATCH], stats)
+            batch = todo[start : start + INGEST_BATCH]
+            spool.restore(m for m, _ in batch)
+            _flush(con, production, batch, stats)
+            for m, _ in batch:
+                m.body = ""  # written: let the batch's bodies go
         stats["messages"] = len(everything)
         load.record_source_files(con, production, read_files)
         load.finish_run(con, run_id, stats)
@@ -166,6 +212,7 @@ def ingest(
         load.finish_run(con, run_id, {**stats, "exception": repr(exc)}, status="failed")
         raise
     finally:
+        spool.close()
         con.close()
     return stats
 
