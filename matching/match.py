@@ -163,6 +163,9 @@ class PairEvidence:
     sentence_pairs: list[SentencePair] = field(default_factory=list)
     lag_hours: float = 0.0
     public_keys: set[str] = field(default_factory=set)  # shared details printed before
+    # per (typed detail, article sentence): (rank, email sentence, shared keys) of the best pair
+    typed_best: dict[tuple[str, int], tuple[float, int, list[str]]] = field(default_factory=dict)
+    sentence_matrix: np.ndarray | None = None  # SENTENCE_FEATURES of sentence_pairs, built once
 
 
 @dataclass
@@ -394,8 +397,8 @@ def match(
         doc_freq.update({d.key for ds in doc.details for d in ds})
     n_docs = max(len(art_docs), 1)
     not_about = _not_about(participants, by_key.values())
-    texts = [a.text for a in by_key.values()] + [e.text for e in emails]
-    common = common_words(texts) | place_words(texts)
+    corpus_texts = [a.text for a in by_key.values()] + [e.text for e in emails]
+    common = common_words(corpus_texts) | place_words(corpus_texts)
     art_names = {k: _names(d, doc_freq, n_docs, not_about, common) for k, d in art_docs.items()}
     art_typed = {k: d.keys(typed_only=True) for k, d in art_docs.items()}
 
@@ -504,10 +507,10 @@ def rescore_pair(pair: PairEvidence, sentence: ScoreModel) -> None:
     evidence rows (one per shared typed detail and article sentence that prints it, plus each
     article sentence the model finds printed from an email sentence)."""
     sps = pair.sentence_pairs
-    X = getattr(pair, "sent_X", None)
+    X = pair.sentence_matrix
     if X is None:
         X = np.array([[sp.features[n] for n in SENTENCE_FEATURES] for sp in sps], dtype=float)
-        pair.sent_X = X  # type: ignore[attr-defined]
+        pair.sentence_matrix = X
     probs = sentence.predict_many(X.reshape(-1, len(SENTENCE_FEATURES)), SENTENCE_FEATURES)
     per_article_sentence: dict[int, float] = {}
     for sp, pv in zip(sps, probs, strict=True):
@@ -524,7 +527,7 @@ def rescore_pair(pair: PairEvidence, sentence: ScoreModel) -> None:
 
 def _rows(pair: PairEvidence) -> list[Disclosure]:
     by_pos = {(sp.i, sp.j): sp for sp in pair.sentence_pairs}
-    best: dict[tuple[str, int], tuple[float, int, list[str]]] = getattr(pair, "typed_best", {})
+    best = pair.typed_best
     by_key: dict[str, list[tuple[float, int, int, list[str]]]] = defaultdict(list)
     for (key, j), (rank, i, shared) in best.items():
         by_key[key].append((rank, i, j, shared))
@@ -723,7 +726,7 @@ class _PairContext:
         pair = PairEvidence(
             email.key, art.key, art.url, f, 0.0, [], sentence_pairs, lag, public_keys
         )
-        pair.typed_best = best  # type: ignore[attr-defined]
+        pair.typed_best = best
         return pair
 
     def _public_share(

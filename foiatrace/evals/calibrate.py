@@ -31,7 +31,12 @@ from rich.console import Console
 from rich.table import Table
 
 from foiatrace import pipeline
-from foiatrace.evals.scenario import ScenarioResult, build_warehouse, score_scenario
+from foiatrace.evals.scenario import (
+    ScenarioResult,
+    build_warehouse,
+    read_jsonl,
+    score_scenario,
+)
 from matching.score import PAIR_FEATURES, SENTENCE_FEATURES, ScoreModel
 from warehouse.db import connect
 
@@ -60,11 +65,6 @@ class Run:
 
     def key(self, p: Any) -> tuple[str, str]:
         return (self.bates.get(p.msg_key) or "", urlsplit(p.article_url).path)
-
-
-def _read_labels(scenario: Path) -> list[dict[str, Any]]:
-    path = scenario / "labels.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def warehouse_for(scenario: Path, source: str, workdir: Path, reuse: bool = True) -> Path:
@@ -99,7 +99,7 @@ def load_run(
         base = _baseline_rows(con, scenario) if baselines else {}
     finally:
         con.close()
-    quotes = _read_labels(scenario)
+    quotes = read_jsonl(scenario / "labels.jsonl")
     labels = {(q["bates"], q["article"]) for q in quotes}
     from matching.parties import agency_domains
 
@@ -168,19 +168,18 @@ def fit_sentence(runs: list[Run]) -> ScoreModel:
 # -- the pair model -------------------------------------------------------------------------
 
 
-def _pair_xy(run: Run, sentence: ScoreModel) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+def _pair_xy(run: Run, sentence: ScoreModel) -> tuple[np.ndarray, np.ndarray]:
     """Pair features (re-scored with ``sentence``) and strict labels of every weighed pair."""
     from matching.match import rescore_pair
 
-    X, y, pairs = [], [], []
+    X, y = [], []
     for p in run.result.pairs:
         rescore_pair(p, sentence)
         if p.features.get("new_details", 0.0) <= 0 and not p.features.get("n_sent", 0.0):
             continue  # never reported whatever the weights: nothing to learn from
         X.append([p.features[f] for f in PAIR_FEATURES])
         y.append(int(run.key(p) in run.labels and bool(p.rows)))
-        pairs.append(p)
-    return np.asarray(X, dtype=float).reshape(-1, len(PAIR_FEATURES)), np.asarray(y), pairs
+    return np.asarray(X, dtype=float).reshape(-1, len(PAIR_FEATURES)), np.asarray(y)
 
 
 # the matcher without its learned sentence layer (rules alone): every sentence pair p = 0
@@ -192,7 +191,7 @@ def fit(runs: list[Run], sentence_layer: bool = True) -> ScoreModel:
     sentence = fit_sentence(runs) if sentence_layer else RULES_ONLY
     xs, ys = [], []
     for r in runs:
-        X, y, _ = _pair_xy(r, sentence)
+        X, y = _pair_xy(r, sentence)
         xs.append(X)
         ys.append(y)
     model = _logistic(np.vstack(xs), np.concatenate(ys), PAIR_FEATURES, C_REGULARIZATION)

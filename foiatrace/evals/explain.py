@@ -100,9 +100,9 @@ def explain(run: Any, model: ScoreModel, threshold: float) -> dict[str, list[dic
         )  # fmt: skip
 
     hard = {}
-    from foiatrace.evals.scenario import _read_jsonl
+    from foiatrace.evals.scenario import read_jsonl
 
-    for h in _read_jsonl(run.scenario / "hard_negatives.jsonl"):
+    for h in read_jsonl(run.scenario / "hard_negatives.jsonl"):
         hard[(h["bates"], h["article"])] = h["reason"]
     missed = []
     for label in sorted(run.labels):

@@ -72,7 +72,7 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -144,7 +144,7 @@ def _baseline_rows(
     emails = pipeline.load_email_docs(con)
     articles = pipeline.load_article_docs(con)
     bates = dict(con.execute("SELECT msg_key, bates FROM emails").fetchall())
-    truth = {(lab["bates"], lab["article"]) for lab in _read_jsonl(scenario / "labels.jsonl")}
+    truth = {(lab["bates"], lab["article"]) for lab in read_jsonl(scenario / "labels.jsonl")}
     scores = baselines.pair_scores(emails, articles, pipeline.embedder(con, MODEL_NAME, False))
     out = {}
     for method, by_pair in scores.items():
@@ -174,8 +174,8 @@ def score_scenario(
 ) -> ScenarioResult:
     """Strict pairs by exact Bates; lenient pairs also accept any message whose body carries
     a label's email quote verbatim (a quoted copy of the disclosing text)."""
-    labels = _read_jsonl(scenario / "labels.jsonl")
-    hard = _read_jsonl(scenario / "hard_negatives.jsonl")
+    labels = read_jsonl(scenario / "labels.jsonl")
+    hard = read_jsonl(scenario / "hard_negatives.jsonl")
     bodies = {b: _norm(t) for b, t in bodies.items()}
     label_pairs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for lab in labels:
