@@ -1,7 +1,8 @@
 """Records that FOIA intake produces; the warehouse loads them as they are.
 
-Every reader (EML, PDF, later MBOX/MSG/PST/text) yields these same records, so the
-warehouse and the matcher never care which format a production arrived in.
+Every reader (EML, PDF, MBOX, MSG, PST, plain-text releases; see :mod:`foia.readers`)
+yields these same records, so the warehouse and the matcher never care which format a
+production arrived in.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class Message:
     exemptions: list[str] = field(default_factory=list)  # banner/margin codes (State style)
     source_position: int | None = None  # 1-based message number inside a mailbox file
     attachments: list[Attachment] = field(default_factory=list)  # in the message's order
+    # A printed time whose zone is not settled: the earliest and latest instants the zones
+    # still within reach give it (``sent_at`` lies between). None: ``sent_at`` is exact as
+    # far as the production tells (a dated offset, or one zone clearly ahead of the rest).
+    sent_at_earliest: datetime | None = None
+    sent_at_latest: datetime | None = None
 
 
 @dataclass

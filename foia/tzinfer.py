@@ -738,6 +738,7 @@ def resolve_print_times(
             m.sent_at = (local - off).replace(tzinfo=UTC)
             m.sent_tz, m.sent_tz_confidence = _fixed_name(off), 0.99
             m.sent_tz_basis = how
+            m.sent_at_earliest = m.sent_at_latest = None
             continue
         owner = _clock(m.mailbox_owner) or f"file:{m.source_file}"
         g = guesses.get(owner)
@@ -750,6 +751,7 @@ def resolve_print_times(
             )
             m.sent_tz_confidence = 0.99
             m.sent_tz_basis = "the same message's copy with a dated offset (Date header)"
+            m.sent_at_earliest = m.sent_at_latest = None
             continue
         if g is None:
             g = ZoneGuess(
@@ -767,7 +769,11 @@ def resolve_print_times(
             conf *= 0.6
             m.sent_tz_basis += f"; on this date {other[0]} would read it otherwise"
         spread = reach(local, g)
+        m.sent_at_earliest = m.sent_at_latest = None
         if spread:
+            hours = [h for _, h in spread]
+            m.sent_at_earliest = m.sent_at + timedelta(hours=min(0.0, *hours))
+            m.sent_at_latest = m.sent_at + timedelta(hours=max(0.0, *hours))
             worst = max(abs(h) for _, h in spread)
             m.sent_tz_basis += (
                 f"; uncertain by up to {worst:g} h ("
@@ -786,7 +792,7 @@ def reach(local: datetime, guess: ZoneGuess) -> list[tuple[str, float]]:
 
     This is the range a lag measured from the message should carry: an article printed
     two hours after an email whose instant may be three hours later is not known to follow
-    it. (The warehouse stores only the chosen zone and its confidence; see the issue.)
+    it. :func:`resolve_print_times` stores the range as ``sent_at_earliest``/``_latest``.
     """
     chosen = _to_utc(local, guess.name)
     out: list[tuple[str, float]] = []

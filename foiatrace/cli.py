@@ -407,9 +407,15 @@ def show_evidence(rows: list[dict[str, Any]]) -> None:
         r0 = items[0]
         sent = r0["email_sent_at"].strftime("%Y-%m-%d %H:%M UTC") if r0["email_sent_at"] else "?"
         copy = f"\n  copy of {escape(r0['syndicated_from'])}" if r0.get("syndicated_from") else ""
+        lag = f"published {r0['lag_hours']:.0f} h after the email"
+        lo, hi = r0.get("lag_hours_min"), r0.get("lag_hours_max")
+        if lo is not None and hi is not None and (lo, hi) != (r0["lag_hours"],) * 2:
+            lag += f" ({lo:.0f} to {hi:.0f} h: the email's time zone is not settled)"
+            if r0.get("lag_uncertain"):
+                lag += "; order uncertain"
         out.print(
             f"[bold]{escape(bates)}[/bold] ({sent}) -> [cyan]{escape(url)}[/cyan]{copy}\n"
-            f"  score {r0['score']:.2f}, published {r0['lag_hours']:.0f} h after the email"
+            f"  score {r0['score']:.2f}, {lag}"
         )
         quotes = Table(show_header=True, box=None, padding=(0, 2), expand=True)
         quotes.add_column("detail", ratio=1, overflow="fold")

@@ -158,7 +158,8 @@ def load_email_docs(con: Any) -> list[Any]:
             SELECT e.*, concat_ws('\n\n', nullif(e.own_text, ''), att.text) AS own_all
             FROM emails e LEFT JOIN att ON att.msg_key = e.msg_key
         )
-        SELECT e.msg_key, e.sent_at, e.own_all, e.email_from, e.email_to, e.email_cc,
+        SELECT e.msg_key, e.sent_at, e.sent_at_earliest, e.sent_at_latest, e.own_all,
+               e.email_from, e.email_to, e.email_cc,
                coalesce((SELECT list(q.header_from) FROM quoted_blocks q
                          WHERE q.msg_key = e.msg_key), []),
                concat_ws('\n\n', e.subject, e.own_all,
@@ -170,10 +171,14 @@ def load_email_docs(con: Any) -> list[Any]:
         """
     ).fetchall()
     docs = []
-    for key, sent_at, text, sender, to, cc, quoted_from, context in rows:
+    for key, sent_at, earliest, latest, text, sender, to, cc, quoted_from, context in rows:
         recipients = {a for a in [*(to or []), *(cc or [])] if a}
         thread = {a for a in [sender, *recipients, *(quoted_from or [])] if a}
-        docs.append(EmailDoc(key, sent_at, text or "", sender, recipients, thread, context))
+        docs.append(
+            EmailDoc(
+                key, sent_at, text or "", sender, recipients, thread, context, earliest, latest
+            )
+        )
     return docs
 
 
@@ -220,6 +225,8 @@ def _store_disclosures(
                     "score": d.score,
                     "cosine": d.cosine,
                     "lag_hours": d.lag_hours,
+                    "lag_hours_min": d.lag_hours_min,
+                    "lag_hours_max": d.lag_hours_max,
                     "syndicated_from": None,
                     "features": json.dumps(d.features),
                     "matcher_version": version,

@@ -92,6 +92,20 @@ class EmailDoc:
     recipients: set[str] = field(default_factory=set)  # To and Cc
     thread_addresses: set[str] = field(default_factory=set)  # everyone on the thread
     context: str = ""  # subject, own text, quoted texts: says who the message is about
+    # A printed time whose zone is unsettled lies in [earliest, latest] (foia.tzinfer);
+    # None: ``sent_at`` is exact.
+    earliest: datetime | None = None
+    latest: datetime | None = None
+
+    @property
+    def first(self) -> datetime:
+        """The earliest the message can have been sent: what the time window starts at, so
+        an article whose order against an uncertain time is unsettled is weighed, flagged."""
+        return min(self.earliest or self.sent_at, self.sent_at)
+
+    @property
+    def last(self) -> datetime:
+        return max(self.latest or self.sent_at, self.sent_at)
 
 
 @dataclass
@@ -131,6 +145,9 @@ class Disclosure:
     cosine: float
     lag_hours: float
     features: dict[str, float]
+    # the lag's range when the message's time is a range: from its latest and earliest time
+    lag_hours_min: float | None = None
+    lag_hours_max: float | None = None
 
 
 @dataclass
@@ -162,6 +179,7 @@ class PairEvidence:
     rows: list[Disclosure] = field(default_factory=list)
     sentence_pairs: list[SentencePair] = field(default_factory=list)
     lag_hours: float = 0.0
+    lag_range: tuple[float, float] | None = None  # (min, max) when the send time is a range
     public_keys: set[str] = field(default_factory=set)  # shared details printed before
     # per (typed detail, article sentence): (rank, email sentence, shared keys) of the best pair
     typed_best: dict[tuple[str, int], tuple[float, int, list[str]]] = field(default_factory=dict)
@@ -208,8 +226,8 @@ def candidates(
 ) -> list[tuple[ArticleDoc, datetime]]:
     out = []
     for art in articles:
-        t = effective_time(email.sent_at, art)
-        if t is not None and t - email.sent_at <= window:
+        t = effective_time(email.first, art)
+        if t is not None and t - email.first <= window:
             out.append((art, t))
     return out
 
@@ -469,7 +487,7 @@ def match(
         public_pages = [
             (k, a.url)
             for k, a in by_key.items()
-            if a.published_at and a.published_at < email.sent_at
+            if a.published_at and a.published_at < email.first  # surely before it
         ]
         for art, t in cands:
             n = len(art_docs[art.key].segs)
@@ -550,6 +568,8 @@ def _rows(pair: PairEvidence) -> list[Disclosure]:
             cosine=sp.cosine,
             lag_hours=pair.lag_hours,
             features=pair.features,
+            lag_hours_min=pair.lag_range[0] if pair.lag_range else None,
+            lag_hours_max=pair.lag_range[1] if pair.lag_range else None,
         )
 
     for key in sorted(by_key):
@@ -616,6 +636,12 @@ class _PairContext:
         (:func:`rescore_pair`, :func:`finalize_pairs`), once the models are known."""
         a_doc = self.art_docs[art.key]
         lag = (eff_time - email.sent_at).total_seconds() / 3600.0
+        lag_range = None
+        if email.first != email.sent_at or email.last != email.sent_at:
+            lag_range = (
+                (eff_time - email.last).total_seconds() / 3600.0,
+                (eff_time - email.first).total_seconds() / 3600.0,
+            )
         a_index: dict[str, set[int]] = defaultdict(set)
         for j, ds in enumerate(a_doc.details):
             if not a_doc.boiler[j]:
@@ -717,7 +743,7 @@ class _PairContext:
             ),
             "public_before": public,
             "new_details": float(new),
-            "lag_days": lag / 24.0,
+            "lag_days": max(lag, 0.0) / 24.0,
             "sent_max": 0.0,
             "sent_sum": 0.0,
             "n_sent": 0.0,
@@ -727,6 +753,7 @@ class _PairContext:
             email.key, art.key, art.url, f, 0.0, [], sentence_pairs, lag, public_keys
         )
         pair.typed_best = best
+        pair.lag_range = lag_range
         return pair
 
     def _public_share(

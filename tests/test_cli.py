@@ -93,9 +93,32 @@ def _warehouse_with_one_disclosure(db: Path) -> None:
     con.execute(
         "INSERT INTO disclosures VALUES ('p:B-1', 'https://news.example/a.html', "
         "'citizenship:peru', 0, 'citizenship', 'k', 'He is a citizen of Peru.', "
-        "'A Peruvian national.', ['citizenship:peru'], 0.9, 0.7, 24.0, NULL, '{}', 'test', now())"
+        "'A Peruvian national.', ['citizenship:peru'], 0.9, 0.7, 24.0, NULL, '{}', 'test', "
+        "now(), NULL, NULL)"
     )
     con.close()
+
+
+def test_a_lag_range_wider_than_the_lag_is_flagged(tmp_path: Path) -> None:
+    """A message printed in an unsettled zone: its evidence row carries the lag's range and
+    says the order is uncertain when the range is wider than the lag; exports show it."""
+    db = tmp_path / "w.duckdb"
+    _warehouse_with_one_disclosure(db)
+    con = connect(db)
+    row = "SELECT lag_hours, lag_hours_min, lag_hours_max, lag_uncertain FROM evidence"
+    assert con.execute(row).fetchone() == (24.0, 24.0, 24.0, False)
+    con.execute("UPDATE disclosures SET lag_hours = 2, lag_hours_min = -1, lag_hours_max = 5")
+    assert con.execute(row).fetchone() == (2.0, -1.0, 5.0, True)
+    con.execute("UPDATE disclosures SET lag_hours = 24, lag_hours_min = 21, lag_hours_max = 27")
+    assert con.execute(row).fetchone() == (24.0, 21.0, 27.0, False)
+    con.close()
+    out = tmp_path / "e.csv"
+    result = runner.invoke(
+        app, ["--db", str(db), "export", "evidence", "--format", "csv", "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    exported = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert (exported["lag_hours_min"], exported["lag_hours_max"]) == ("21.0", "27.0")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet", "xlsx", "html"])

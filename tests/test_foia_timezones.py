@@ -217,6 +217,9 @@ def test_weak_cues_fall_back_to_the_default(tmp_path: Path) -> None:
     # basis says how far off it may be (Pacific, the truth, among the zones within reach).
     assert all(m.sent_at - truth[m.bates] == timedelta(hours=-3) for m in msgs)
     assert "America/Los_Angeles: 3 h later" in (msgs[0].sent_tz_basis or "")
+    # ... and the range stored with each time holds the truth (evidence lags carry it).
+    assert all(m.sent_at_earliest <= truth[m.bates] <= m.sent_at_latest for m in msgs)
+    assert all(m.sent_at_latest - m.sent_at_earliest >= timedelta(hours=3) for m in msgs)
 
 
 def test_known_zones_tip_weak_readings(tmp_path: Path) -> None:

@@ -260,6 +260,30 @@ def test_match_finds_the_disclosure_not_the_question_or_boilerplate() -> None:
     assert again.disclosures == [] and again.weighed == set()
 
 
+def test_an_unsettled_send_time_gives_a_lag_range_and_says_so() -> None:
+    """A printed time read in an unsettled zone may be 3 hours later than its reading: an
+    article printed 1 hour after the reading is weighed and its rows carry the range, and
+    one printed 2 hours *before* the reading (but after the earliest instant) is weighed
+    too, not dropped as if the order were known."""
+    emails, printed, _ = _docs()
+    reply = emails[2]
+    reply.earliest, reply.latest = T0 - timedelta(hours=3), T0 + timedelta(hours=3)
+    for lag_h in (1, -2):
+        art = ArticleDoc(
+            printed.key, printed.url, printed.outlet, T0 + timedelta(hours=lag_h), None,
+            printed.text,
+        )  # fmt: skip
+        res = match(emails, [art], encode)
+        rows = [d for d in res.disclosures if d.msg_key == "m1"]
+        assert rows, lag_h
+        d = rows[0]
+        assert d.lag_hours == lag_h
+        assert (d.lag_hours_min, d.lag_hours_max) == (lag_h - 3, lag_h + 3)
+    reply.earliest = reply.latest = None
+    exact = match(emails, [printed], encode).disclosures
+    assert all(d.lag_hours_min is None and d.lag_hours_max is None for d in exact)
+
+
 def test_details_public_before_the_email_count_against_it() -> None:
     emails, printed, _ = _docs()
     release = ArticleDoc(

@@ -140,7 +140,8 @@ def test_reweighing_a_pair_replaces_its_old_evidence(demo_db: Path) -> None:
     con.execute(
         "INSERT INTO disclosures SELECT msg_key, article_url, 'identity:stale-test', 99, "
         "detail_type, article_key, email_quote, article_quote, shared_details, 0.99, cosine, "
-        "lag_hours, syndicated_from, features, 'old', matched_at FROM disclosures "
+        "lag_hours, syndicated_from, features, 'old', matched_at, lag_hours_min, lag_hours_max "
+        "FROM disclosures "
         "WHERE msg_key = ? AND article_key = ? LIMIT 1",
         [msg_key, article_key],
     )

@@ -40,7 +40,7 @@ _EMAIL_COLUMNS = [
     "withheld", "withheld_exemption", "source_file", "source_sha256", "source_kind",
     "text_sha256", "record_sha256", "ingested_at", "mailbox_owner", "sent_tz",
     "sent_tz_confidence", "sent_tz_basis", "production_ref", "duplicate_of", "exemptions",
-    "source_position",
+    "source_position", "sent_at_earliest", "sent_at_latest",
 ]  # fmt: skip
 
 
@@ -52,8 +52,13 @@ def _email_row(
     fields.pop("redactions")
     attachments = fields.pop("attachments")
     record_fields = {**fields, "quoted": [asdict(q) for q in msg.quoted]}
-    if attachments:  # absent when none: records read before attachments hash as they did
+    # Fields added later are absent from the record when empty, so records written before
+    # them hash as they did (and are not rewritten and re-matched for nothing).
+    if attachments:
         record_fields["attachments"] = attachments
+    for late in ("sent_at_earliest", "sent_at_latest"):
+        if record_fields[late] is None:
+            del record_fields[late]
     record = json.dumps(record_fields, default=str, sort_keys=True)
     row = {c: fields.get(c) for c in _EMAIL_COLUMNS}
     row.update(

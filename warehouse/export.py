@@ -17,6 +17,9 @@ EVIDENCE_COLUMNS = [
     "bates", "message_id", "email_sent_at", "email_from", "email_to", "email_quote",
     "article_url", "outlet", "article_published_at", "article_quote", "detail_type",
     "shared_details", "score", "lag_hours", "syndicated_from", "verdict",
+    # after the contract's columns (../shared/DESIGN.md): a printed time read in an unsettled
+    # zone makes the lag a range; lag_uncertain when it is wider than the lag itself
+    "lag_hours_min", "lag_hours_max", "lag_uncertain",
 ]  # fmt: skip
 FORMATS = ("csv", "parquet", "json", "html", "xlsx")
 _TIME_COLUMNS = {"email_sent_at", "article_published_at"}
@@ -94,6 +97,14 @@ def _write_xlsx(rows: list[dict[str, Any]], output: Path) -> None:
     wb.save(output)
 
 
+def _lag_text(r: dict[str, Any]) -> str:
+    """``24.0``, or ``2.0 (-1.0 to 3.0, order uncertain)`` when the send time is a range."""
+    lag, lo, hi = r["lag_hours"], r.get("lag_hours_min"), r.get("lag_hours_max")
+    if lo is None or hi is None or lo == hi == lag:
+        return str(lag)
+    return f"{lag} ({lo} to {hi}{', order uncertain' if r.get('lag_uncertain') else ''})"
+
+
 def render_html(rows: list[dict[str, Any]], min_score: float) -> str:
     """A self-contained report: one block per evidence row, quotes side by side."""
     esc = html.escape
@@ -108,7 +119,7 @@ def render_html(rows: list[dict[str, Any]], min_score: float) -> str:
             f'<td><a href="{esc(r["article_url"] or "")}">{esc(str(r["outlet"] or ""))}</a>'
             f"<br><small>{esc(str(r['article_published_at'] or ''))}</small></td>"
             f"<td>{esc(r['detail_type'] or '')}<br><small>{esc(r['shared_details'] or '')}"
-            f"</small></td><td>{r['score']}</td><td>{r['lag_hours']}</td>"
+            f"</small></td><td>{r['score']}</td><td>{esc(_lag_text(r))}</td>"
             f"<td>{esc(str(r['verdict'] or ''))}</td></tr>"
         )
     return (

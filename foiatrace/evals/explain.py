@@ -36,14 +36,14 @@ def _why_not_weighed(run: Any, bates: str, path: str) -> str:
     if not arts:
         return "article not crawled"
     e, a = emails[0], arts[0]
-    t = effective_time(e.sent_at, a)
+    t = effective_time(e.first, a)
     if t is None:
         return (
             f"out of time order: article published {a.published_at}, modified "
             f"{a.modified_at}, email sent {e.sent_at}"
         )
-    if t - e.sent_at > DEFAULT_WINDOW:
-        return f"outside the {DEFAULT_WINDOW.days}-day window (lag {t - e.sent_at})"
+    if t - e.first > DEFAULT_WINDOW:
+        return f"outside the {DEFAULT_WINDOW.days}-day window (lag {t - e.first})"
     outlets = {x.domain for x in run.articles}
     if sender_role(e.sender, run.agency, outlets) == "external":
         return f"sender {e.sender} is outside the agency (a reporter's own text)"
