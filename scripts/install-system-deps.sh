@@ -3,7 +3,11 @@
 # missing. Without root (a user's machine), it says what to install and goes on: the features
 # that need them report a clear error instead.
 set -euo pipefail
-PACKAGES=(tesseract-ocr tesseract-ocr-eng)  # OCR of scanned productions (ocrmypdf runs tesseract)
+PACKAGES=(
+  tesseract-ocr tesseract-ocr-eng  # OCR of scanned productions (ocrmypdf runs tesseract)
+  chromium                         # the HTML report, checked in a real browser by the tests
+  libreoffice-calc-nogui           # XLSX exports, opened and converted by a spreadsheet engine
+)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
