@@ -18,14 +18,19 @@ keeps the origin the earlier run gave it, which is what a one-run ingest gives i
 long as no stored message's ``duplicate_of`` changed (then everything is linked again).
 A candidate's tokens are counted only when it is first scored, so an incremental run never
 tokenizes the messages no new block can reach.
+
+**Bounded memory.** The texts are asked of a :class:`Texts` source, not read off the
+messages: an ingest keeps a production's own texts and quoted texts on disk (or in the
+warehouse) while linking, and only a bounded number of token bags are cached.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from foia.dates import parse_printed
 from foia.models import Message, QuotedBlock
@@ -34,6 +39,25 @@ _TOKEN_RE = re.compile(r"\(b\)\(\d\)(?:\([A-Z]\))?|\w+")
 _SUBJECT_PREFIX_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 _NEAR = timedelta(days=1, hours=2)
 MIN_SCORE = 0.5  # token F1 under which a block is left unlinked (its origin is not here)
+TOKEN_CACHE = 4096  # candidates' token bags kept at once; the rest are counted again
+
+
+class Texts(Protocol):
+    """Where linking reads a message's own text and its quoted blocks' full text."""
+
+    def own(self, msg: Message) -> str: ...
+
+    def quoted(self, msg: Message, i: int) -> str: ...
+
+
+class MessageTexts:
+    """The texts as the messages hold them (a reader's output, a test)."""
+
+    def own(self, msg: Message) -> str:
+        return msg.own_text
+
+    def quoted(self, msg: Message, i: int) -> str:
+        return msg.quoted[i].text
 
 
 def tokens(text: str) -> Counter[str]:
@@ -69,31 +93,45 @@ def _sender_keys(value: str | None) -> set[str]:
     return keys
 
 
+class _Bags:
+    """Candidates' token bags, counted on first use; the least recently used beyond
+    :data:`TOKEN_CACHE` are dropped (their size is kept: it alone rules most out)."""
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+        self._lru: OrderedDict[int, Counter[str]] = OrderedDict()
+
+    def get(self, cand: _Candidate) -> Counter[str]:
+        key = id(cand)
+        bag = self._lru.get(key)
+        if bag is None:
+            bag = tokens(self.texts.own(cand.msg))
+            cand.n_tokens = sum(bag.values())
+            self._lru[key] = bag
+            if len(self._lru) > TOKEN_CACHE:
+                self._lru.popitem(last=False)
+        else:
+            self._lru.move_to_end(key)
+        return bag
+
+    def size(self, cand: _Candidate) -> int:
+        """Token count (with repeats): bounds the F1 without comparing the bags."""
+        if cand.n_tokens is None:
+            self.get(cand)
+        return cand.n_tokens or 0
+
+
 class _Candidate:
     """A message as a quote's possible origin; its tokens are counted lazily (see module)."""
 
-    __slots__ = ("msg", "_toks", "_size", "senders", "subject", "when")
+    __slots__ = ("msg", "n_tokens", "senders", "subject", "when")
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
-        self._toks: Counter[str] | None = None
-        self._size = 0
+        self.n_tokens: int | None = None
         self.senders = _sender_keys(msg.email_from) | _sender_keys(msg.from_name)
         self.subject = subject_key(msg.subject)
         self.when = msg.sent_at.replace(tzinfo=None) if msg.sent_at else None
-
-    @property
-    def toks(self) -> Counter[str]:
-        if self._toks is None:
-            self._toks = tokens(self.msg.own_text)
-            self._size = sum(self._toks.values())
-        return self._toks
-
-    @property
-    def size(self) -> int:
-        """Token count (with repeats): bounds the F1 without comparing the bags."""
-        self.toks  # noqa: B018 - counts on first use
-        return self._size
 
 
 def _ref(msg: Message) -> str:
@@ -105,16 +143,22 @@ def _block_time(block: QuotedBlock) -> datetime | None:
 
 
 def _score(
-    block: QuotedBlock, btoks: Counter[str], bsize: int, when: datetime | None, cand: _Candidate
+    block: QuotedBlock,
+    btoks: Counter[str],
+    bsize: int,
+    when: datetime | None,
+    cand: _Candidate,
+    bags: _Bags,
 ) -> float:
     """Token F1 plus header agreement. The block's token count ``bsize`` and parsed header
     time ``when`` are computed once per block: most candidates fall to the size bound alone,
     and parsing the header once per candidate dominated a Clinton-sized run."""
-    if bsize or cand.size:
+    size = bags.size(cand)
+    if bsize or size:
         # F1 <= 2 min(a, b) / (a + b): the bags need not be compared when even that is low.
-        if 2 * min(bsize, cand.size) / (bsize + cand.size) < MIN_SCORE * 0.8:
+        if 2 * min(bsize, size) / (bsize + size) < MIN_SCORE * 0.8:
             return 0.0
-    f1 = token_f1(btoks, cand.toks)
+    f1 = token_f1(btoks, bags.get(cand))
     if f1 < MIN_SCORE * 0.8:
         return 0.0
     bonus = 0.0
@@ -133,14 +177,20 @@ def _score(
 
 
 def link_production(
-    messages: Sequence[Message], new: Collection[Message] | None = None
+    messages: Sequence[Message],
+    new: Collection[Message] | None = None,
+    texts: Texts | None = None,
 ) -> dict[str, int]:
     """Fill ``QuotedBlock.origin_*`` and ``Message.duplicate_of`` in place; returns counts.
 
     ``new``: the messages added since ``messages``' other ones were last linked (they carry
     that run's origins). Only blocks a new message can answer are linked again (see the
-    module); ``None`` links every block. The result is the same either way.
+    module); ``None`` links every block. The result is the same either way. ``texts``:
+    where the own and quoted texts are read (default: the messages' fields); a block whose
+    ``text`` field is blank is taken to have none.
     """
+    texts = texts or MessageTexts()
+    bags = _Bags(texts)
     live = [m for m in messages if not m.withheld]
     cands = [_Candidate(m) for m in live]
     by_sender: dict[str, list[_Candidate]] = defaultdict(list)
@@ -168,7 +218,7 @@ def link_production(
                     and earlier.when is not None
                     and abs(later.when - earlier.when) <= timedelta(hours=14, minutes=1)
                     and later.when.minute == earlier.when.minute
-                    and token_f1(later.toks, earlier.toks) >= 0.95
+                    and token_f1(bags.get(later), bags.get(earlier)) >= 0.95
                     and later.msg.quoted.__len__() == earlier.msg.quoted.__len__()
                 ):
                     later.msg.duplicate_of = _ref(earlier.msg)
@@ -186,7 +236,7 @@ def link_production(
 
     for c in cands:
         msg = c.msg
-        for block in msg.quoted:
+        for bi, block in enumerate(msg.quoted):
             stats["blocks"] += 1
             if not block.text.strip():
                 continue
@@ -217,7 +267,7 @@ def link_production(
                         pool[id(x)] = x
             for subj in subjects:
                 pool.update((id(x), x) for x in by_subject.get(subj, ()))
-            btoks = tokens(block.text)
+            btoks = tokens(texts.quoted(msg, bi))
             bsize = sum(btoks.values())
             best: tuple[float, int, str, _Candidate] | None = None
             for other in pool.values():
@@ -225,7 +275,7 @@ def link_production(
                     continue
                 if c.when and other.when and other.when > c.when + timedelta(hours=14):
                     continue  # a message cannot quote a later one
-                s = _score(block, btoks, bsize, when, other)
+                s = _score(block, btoks, bsize, when, other, bags)
                 if s <= 0:
                     continue
                 key = (round(s, 3), -(other.msg.page_start or 0), _ref(other.msg), other)

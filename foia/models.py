@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redaction:
     """A withheld-text marker as printed, e.g. ``(b)(6)`` or ``(b)(7)(C)``; offsets in ``body``."""
 
@@ -20,7 +20,7 @@ class Redaction:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)  # tens of thousands live through one ingest: no __dict__ each
 class QuotedBlock:
     """An earlier message carried inside this one (``>`` quotes, Outlook blocks, forwards)."""
 
@@ -38,7 +38,7 @@ class QuotedBlock:
     origin_score: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """A file attached to a message (statements, fact sheets) and the text read from it.
 
@@ -56,7 +56,7 @@ class Attachment:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """One email message of a production, whatever the source format."""
 

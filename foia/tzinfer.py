@@ -277,13 +277,23 @@ def _readings(messages: Sequence[Message]) -> list[_Reading]:
             if origin:
                 qevent = canon.get(origin, origin)
             else:
-                words = " ".join(b.text.lower().split())
+                words = quote_key_text(b.text)
                 if len(words.split()) < 8:
                     continue  # "Thanks." quoted twice is not one message
                 qevent = f"q|{_clock(b.header_from)}|{subject_key(b.header_subject)}|{words[:200]}"
             st = stated_offset(b.header_sent, local)
             out.append(_Reading(qevent, quoting, local, "quote", st and st[0]))
     return out
+
+
+def quote_key_text(text: str) -> str:
+    """The part of a quoted block's text that zone inference reads (an unlinked quote is
+    known by its first 200 characters, and only when it has 8 words or more): lower-cased,
+    spaces collapsed, cut there. ``quote_key_text(quote_key_text(t)) == quote_key_text(t)``,
+    so an ingest may hold only this much of each quoted text in memory."""
+    words = " ".join(text.lower().split())
+    head = words.split(" ", 8)[:8]
+    return words[: max(200, len(" ".join(head)))].rstrip()
 
 
 def _hints(messages: Sequence[Message], known: Mapping[str, str] | None) -> dict[str, str]:

@@ -22,6 +22,9 @@ class Settings:
     production: str | None = None  # production name (default: the first path's name)
     export_dir: Path | None = None  # evidence exports per data interval
     window_days: int = 30
+    timezone: str = "America/New_York"  # printed times' zone when no cue places a mailbox
+    # addresses or domains whose zone is known (offices, newsrooms): cues for printed times
+    known_zones: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(
@@ -51,6 +54,10 @@ class Settings:
             s.export_dir = Path(raw["export_dir"])
         if raw.get("window_days"):
             s.window_days = int(raw["window_days"])
+        if raw.get("timezone"):
+            s.timezone = str(raw["timezone"])
+        if raw.get("known_zones"):
+            s.known_zones = parse_known_zones(raw["known_zones"])
         return s
 
     def to_env(self) -> dict[str, str]:
@@ -65,4 +72,35 @@ class Settings:
             env["FOIATRACE_PRODUCTION"] = self.production
         if self.export_dir:
             env["FOIATRACE_EXPORT_DIR"] = str(self.export_dir)
+        env["FOIATRACE_TIMEZONE"] = self.timezone
+        if self.known_zones:
+            env["FOIATRACE_KNOWN_ZONES"] = ",".join(f"{k}={v}" for k, v in self.known_zones.items())
         return env
+
+
+def parse_known_zones(value: str | dict[str, str] | list[str]) -> dict[str, str]:
+    """``agency.gov=America/New_York,tribune.example=America/Chicago`` (or a mapping, or a
+    list of ``key=zone``) -> {address or domain: IANA zone}; a bad entry is a ValueError
+    naming it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if isinstance(value, dict):
+        items = list(value.items())
+    else:
+        parts = value if isinstance(value, list) else str(value).split(",")
+        items = []
+        for part in (p.strip() for p in parts):
+            if not part:
+                continue
+            key, sep, zone = part.partition("=")
+            if not sep or not key.strip() or not zone.strip():
+                raise ValueError(f"{part!r}: expected ADDRESS_OR_DOMAIN=ZONE")
+            items.append((key, zone))
+    out = {}
+    for key, zone in items:
+        try:
+            ZoneInfo(zone.strip())
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{key.strip()}={zone.strip()}: not an IANA time zone") from exc
+        out[key.strip().lower()] = zone.strip()
+    return out

@@ -7,11 +7,18 @@ the whole production, so the production's stored messages are loaded back and li
 zone-inferred together with the new ones, which gives the rows one run over every file
 would give (tests/test_ingest_incremental.py); only messages that changed (a new file's,
 an earlier reply whose quote now links to one) are written.
+
+Memory: while the production is linked and zone-inferred, its texts stay out of memory:
+the new files' bodies, own texts and quoted texts in a spool file on disk, the stored
+messages' in the warehouse; both passes read them through :class:`_Texts` (quoted blocks
+keep in memory only the part zone inference reads, :func:`foia.tzinfer.quote_key_text`).
+What is held per message is its headers (bench/intake_memory.py measures it).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
@@ -25,6 +32,7 @@ from warehouse.db import connect
 log = logging.getLogger("foiatrace")
 
 INGEST_BATCH = 500
+INGEST_DUCKDB_MEMORY = os.environ.get("FOIATRACE_INGEST_DUCKDB_MEMORY", "256MB")
 DEFAULT_PRINT_TZ = "America/New_York"  # printed productions rarely state their zone
 
 
@@ -42,34 +50,81 @@ def _state(msg: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-class _BodySpool:
-    """New messages' bodies, parked on disk until they are written.
+_Span = tuple[int, int]
 
-    Linking and zone inference need every message of the production at once but never read
-    ``body`` (the full text, quoted chain included: the largest field), so holding the bodies
-    of a whole first ingest (the Clinton release: 27k documents) in memory bought nothing.
+
+class _TextSpool:
+    """New messages' texts, parked on disk until they are written.
+
+    Linking and zone inference need every message of the production at once, but read a
+    message's own text only when it is a candidate origin, a quoted text only when its
+    block is linked, and ``body`` never; holding a whole first ingest's texts (the Clinton
+    release: 27k documents) in memory bought nothing.
     """
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the run
-        self._spans: dict[int, tuple[int, int]] = {}
+        # id(message) -> (body, own text, [quoted texts])
+        self._spans: dict[int, tuple[_Span, _Span, list[_Span]]] = {}
+
+    def _put(self, text: str) -> _Span:
+        data = text.encode("utf-8", "surrogatepass")
+        self._file.seek(0, 2)
+        span = (self._file.tell(), len(data))
+        self._file.write(data)
+        return span
+
+    def _get(self, span: _Span) -> str:
+        self._file.seek(span[0])
+        return self._file.read(span[1]).decode("utf-8", "surrogatepass")
 
     def park(self, msg: Any) -> None:
-        data = msg.body.encode("utf-8", "surrogatepass")
-        self._file.seek(0, 2)
-        self._spans[id(msg)] = (self._file.tell(), len(data))
-        self._file.write(data)
-        msg.body = ""
+        from foia.tzinfer import quote_key_text
+
+        quoted = []
+        for q in msg.quoted:
+            quoted.append(self._put(q.text))
+            q.text = quote_key_text(q.text)
+        self._spans[id(msg)] = (self._put(msg.body), self._put(msg.own_text), quoted)
+        msg.body = msg.own_text = ""
+
+    def holds(self, msg: Any) -> bool:
+        return id(msg) in self._spans
+
+    def own(self, msg: Any) -> str:
+        return self._get(self._spans[id(msg)][1])
+
+    def quoted(self, msg: Any, i: int) -> str:
+        return self._get(self._spans[id(msg)][2][i])
 
     def restore(self, msgs: Iterable[Any]) -> None:
         for msg in msgs:
-            span = self._spans.pop(id(msg), None)
-            if span is not None:
-                self._file.seek(span[0])
-                msg.body = self._file.read(span[1]).decode("utf-8", "surrogatepass")
+            spans = self._spans.pop(id(msg), None)
+            if spans is not None:
+                msg.body, msg.own_text = self._get(spans[0]), self._get(spans[1])
+                for q, span in zip(msg.quoted, spans[2], strict=True):
+                    q.text = self._get(span)
 
     def close(self) -> None:
         self._file.close()
+
+
+class _Texts:
+    """Texts for linking (:class:`foia.link.Texts`): a new message's from the spool, a
+    stored message's from the warehouse (only the few candidates a new block reaches)."""
+
+    def __init__(self, spool: _TextSpool, con: Any, keys: dict[int, str]) -> None:
+        self.spool, self.con, self.keys = spool, con, keys
+
+    def own(self, msg: Any) -> str:
+        if self.spool.holds(msg):
+            return self.spool.own(msg)
+        return load.stored_own_text(self.con, self.keys[id(msg)])
+
+    def quoted(self, msg: Any, i: int) -> str:
+        if self.spool.holds(msg):
+            return self.spool.quoted(msg, i)
+        return load.stored_quoted_text(self.con, self.keys[id(msg)], i)
 
 
 def _walk_order(msg: Any) -> tuple[Any, ...]:
@@ -89,6 +144,7 @@ def ingest(
     max_bytes: int | None = None,
     ocr: str = "auto",
     reread: bool = False,
+    known_zones: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Read FOIA productions (files, folders, zips) into ``emails``; bad files become errors.
 
@@ -96,16 +152,23 @@ def ingest(
     unless ``reread``. Quoted blocks are linked to the message that first wrote them and
     printed mailboxes' zones inferred across the new files and every message already stored
     for the production (``timezone`` is only the fallback for mailboxes no evidence places,
-    see :mod:`foia.tzinfer`). ``max_bytes`` caps one file's size; ``ocr`` is auto|force|never.
+    see :mod:`foia.tzinfer`); ``known_zones`` maps addresses or domains whose zone is known
+    (the agency's offices, the outlets' newsrooms) to IANA names, a cue that weighs a little
+    more than a place in a signature. ``max_bytes`` caps one file's size; ``ocr`` is
+    auto|force|never.
     """
     from foia.ingest import DEFAULT_MAX_BYTES, iter_files
     from foia.link import link_production
     from foia.models import IngestError, Message
-    from foia.tzinfer import resolve_print_times
+    from foia.tzinfer import quote_key_text, resolve_print_times
 
     paths = [Path(p) for p in paths]
     production = production or (paths[0].resolve().name if paths else "production")
     con = connect(db)
+    # Ingest's SQL is small keyed upserts: one DuckDB thread does it as fast, and a cap on
+    # DuckDB's buffer cache keeps the written pages of a large first ingest from piling up
+    # in memory until the run ends (they are on disk; DuckDB evicts them under the cap).
+    con.execute(f"SET threads = 1; SET memory_limit = '{INGEST_DUCKDB_MEMORY}'")
     run_id = load.start_run(con, "ingest")
     stats: dict[str, Any] = {
         "production": production,
@@ -123,7 +186,7 @@ def ingest(
     }
     known = {} if reread else load.known_source_files(con, production)
     fresh: list[tuple[Message, str | None]] = []  # (message, msg_key: derived when written)
-    spool = _BodySpool()
+    spool = _TextSpool()
     read_files: list[dict[str, Any]] = []
     read_paths: set[str] = set()
     read_shas: set[str] = set()
@@ -172,7 +235,10 @@ def ingest(
         fresh_keys = {key for _, key in fresh}
         stored = 0
         earlier = []
-        for key, m in load.production_messages(con, production, with_body=False):
+        stored_msgs = load.production_messages(
+            con, production, with_body=False, own_text=False, quoted_text=quote_key_text
+        )
+        for key, m in stored_msgs:
             stored += 1
             if (
                 m.source_sha256 not in read_shas
@@ -180,6 +246,7 @@ def ingest(
                 and key not in fresh_keys
             ):
                 earlier.append((m, key))
+        del stored_msgs
         stats["earlier_messages"] = len(earlier)
         before = [_state(m) for m, _ in earlier]
         everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
@@ -188,23 +255,30 @@ def ingest(
         # message superseded (its file read again or changed) may be some stored block's
         # origin, so then every block is linked again.
         added_only = bool(earlier) and len(earlier) == stored
+        texts = _Texts(spool, con, {id(m): key for m, key in earlier})
         stats["links"] = link_production(
-            messages, new=[m for m, _ in fresh] if added_only else None
+            messages, new=[m for m, _ in fresh] if added_only else None, texts=texts
         )
-        resolve_print_times(messages, timezone)
+        resolve_print_times(messages, timezone, known_zones)
         # Only earlier messages the passes changed are written again (bodies fetched back).
         touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
         stats["unchanged"] += len(earlier) - len(touched)
-        bodies = load.message_bodies(con, [key for _, key in touched])
-        for m, key in touched:
-            m.body = bodies[key]
         todo = fresh + touched
         for start in range(0, len(todo), INGEST_BATCH):
             batch = todo[start : start + INGEST_BATCH]
+            earlier_ones = [(m, k) for m, k in batch if not spool.holds(m)]
             spool.restore(m for m, _ in batch)
+            stored = load.message_texts(con, [k for _, k in earlier_ones])
+            for m, key in earlier_ones:
+                if key in stored:
+                    m.body, m.own_text, quoted = stored[key]
+                    for q, text in zip(m.quoted, quoted, strict=True):
+                        q.text = text
             _flush(con, production, batch, stats)
             for m, _ in batch:
-                m.body = ""  # written: let the batch's bodies go
+                m.body = m.own_text = ""  # written: let the batch's texts go
+                for q in m.quoted:
+                    q.text = ""
         stats["messages"] = len(everything)
         load.record_source_files(con, production, read_files)
         load.finish_run(con, run_id, stats)

@@ -236,6 +236,35 @@ def test_known_zones_tip_weak_readings(tmp_path: Path) -> None:
     assert _agree(msgs, {m.bates: truth[m.bates] for m in msgs}) == 1.0
 
 
+def test_ingest_takes_known_zones_from_the_command_line(tmp_path: Path) -> None:
+    """The same weak production through `foiatrace ingest --known-zone`: stored times agree
+    with the .eml files; a malformed --known-zone is a usage error naming it."""
+    import duckdb
+    from typer.testing import CliRunner
+
+    from foiatrace.cli import app
+
+    emails = tmp_path / "s" / "emails"
+    truth = write_production(emails)
+    for p in sorted(emails.glob("*.eml"))[3:]:
+        p.unlink()
+    pdf = tmp_path / "printed.pdf"
+    print_production(emails, pdf, "outlook", zone_spec("pacific"))
+    db = tmp_path / "w.duckdb"
+    args = ["--db", str(db), "-q", "ingest", str(pdf), "--production", "p"]
+    known = ["--known-zone", "agency.example=America/Los_Angeles",
+             "--known-zone", "hq.agency.example=America/New_York"]  # fmt: skip
+    result = CliRunner().invoke(app, args + known)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT bates, sent_at, sent_tz FROM emails").fetchall()
+    con.close()
+    assert {tz for _, _, tz in rows} == {"America/Los_Angeles"}
+    assert all(abs((t - truth[b]).total_seconds()) < 60 for b, t, _ in rows)
+    bad = CliRunner().invoke(app, args + ["--known-zone", "agency.example=Mars/Olympus"])
+    assert bad.exit_code == 2 and "Mars/Olympus" in bad.output
+
+
 def test_a_copy_of_the_same_message_pins_its_printed_time(tmp_path: Path) -> None:
     """With the .eml files ingested beside the printout, each printed time is exact."""
     emails = tmp_path / "s" / "emails"
@@ -300,3 +329,21 @@ def test_eval_intake_prints_and_scores(
     assert "(printed in alaska) -> alaska" in result.output
     bad = CliRunner().invoke(app, ["eval", "intake", str(root), "--print", "fax"])
     assert bad.exit_code == 2
+
+
+def test_the_quote_key_text_is_all_zone_inference_reads_of_a_quote() -> None:
+    """Ingest holds only ``quote_key_text`` of each quoted text while zones are inferred
+    (the rest waits on disk): cutting must not change what inference reads."""
+    import random
+
+    from foia.tzinfer import quote_key_text
+
+    rng = random.Random(7)
+    words = ["a", "bb", "Ccc", "x" * 48, "\n", "  ", "Harbor", "détainer"]
+    for _ in range(3000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 150)))
+        key = quote_key_text(text)
+        assert quote_key_text(key) == key
+        full = " ".join(text.lower().split())
+        assert (len(full.split()) < 8) == (len(key.split()) < 8)
+        assert full[:200].rstrip() == key[:200].rstrip()

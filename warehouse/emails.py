@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -189,25 +189,35 @@ _LIST_FIELDS = {"references", "email_to", "email_cc", "exemptions"}
 
 
 def production_messages(
-    con: duckdb.DuckDBPyConnection, production: str, *, with_body: bool = True
+    con: duckdb.DuckDBPyConnection,
+    production: str,
+    *,
+    with_body: bool = True,
+    own_text: bool = True,
+    quoted_text: Callable[[str], str] | None = None,
 ) -> list[tuple[str, Message]]:
     """(msg_key, message) of every stored message of ``production``, rebuilt field for field.
 
     An incremental ingest reads only new files; it links their quoted blocks to these
     earlier messages (and theirs to the new ones) and infers printed mailboxes' zones over
     both, as if the whole production had been read. Unchanged, they hash as stored.
-    Without ``with_body`` the full text (``body``) is left empty, the largest field and one
-    neither pass reads; :func:`message_bodies` fetches it for the few that change.
+    Memory: without ``with_body`` the full text (``body``) is left empty, without
+    ``own_text`` the sender's own text too, and ``quoted_text`` cuts each quoted block's
+    text to what the caller reads of it; :func:`message_texts` fetches the whole texts back
+    for the few messages that change, :func:`stored_own_text` and
+    :func:`stored_quoted_text` one text at a time.
     """
     quoted: dict[str, list[QuotedBlock]] = defaultdict(list)
-    for k, *q in con.execute(
+    cur = con.execute(
         "SELECT q.msg_key, q.style, q.text, q.start_offset, q.end_offset, q.header_from,"
         " q.header_sent, q.header_subject, q.origin_bates, q.origin_message_id, q.origin_score"
         " FROM quoted_blocks q JOIN emails e ON e.msg_key = q.msg_key"
         " WHERE e.production = ? ORDER BY q.msg_key, q.idx",
         [production],
-    ).fetchall():
-        quoted[k].append(QuotedBlock(*q))
+    )
+    while batch := cur.fetchmany(5000):  # quoted texts are never all held uncut at once
+        for k, style, text, *q in batch:
+            quoted[k].append(QuotedBlock(style, quoted_text(text) if quoted_text else text, *q))
     reds: dict[str, list[Redaction]] = defaultdict(list)
     for k, code, start, end in con.execute(
         "SELECT r.msg_key, r.code, r.start_offset, r.end_offset"
@@ -226,9 +236,9 @@ def production_messages(
         [production],
     ).fetchall():
         atts[k].append(Attachment(*a))
-    cols = ", ".join(
-        "'' AS body" if c == "body" and not with_body else f'e."{c}"' for c in _MESSAGE_FIELDS
-    )
+    blank = {"body"} if not with_body else set()
+    blank |= {"own_text"} if not own_text else set()
+    cols = ", ".join(f"'' AS {c}" if c in blank else f'e."{c}"' for c in _MESSAGE_FIELDS)
     cur = con.execute(
         f"SELECT e.msg_key, {cols} FROM emails e WHERE e.production = ? ORDER BY e.msg_key",
         [production],
@@ -250,14 +260,42 @@ def production_messages(
     return out
 
 
-def message_bodies(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, str]:
-    """``body`` of the stored messages ``keys`` (see :func:`production_messages`)."""
+def message_texts(
+    con: duckdb.DuckDBPyConnection, keys: Sequence[str]
+) -> dict[str, tuple[str, str, list[str]]]:
+    """``(body, own_text, quoted texts in order)`` of the stored messages ``keys``: what
+    :func:`production_messages` may have left out, for a message about to be written again."""
     if not keys:
         return {}
+    out: dict[str, tuple[str, str, list[str]]] = {
+        k: (body or "", own or "", [])
+        for k, body, own in con.execute(
+            "SELECT msg_key, body, own_text FROM emails WHERE msg_key IN (SELECT unnest(?))",
+            [list(keys)],
+        ).fetchall()
+    }
+    for k, text in con.execute(
+        "SELECT msg_key, text FROM quoted_blocks WHERE msg_key IN (SELECT unnest(?)) "
+        "ORDER BY msg_key, idx",
+        [list(keys)],
+    ).fetchall():
+        out[k][2].append(text)
+    return out
+
+
+def stored_own_text(con: duckdb.DuckDBPyConnection, key: str) -> str:
+    """One stored message's own text (linking reads it of the few candidates it scores)."""
+    # fetchall, not fetchone: a result left unfinished blocks the connection's next write
+    rows = con.execute("SELECT own_text FROM emails WHERE msg_key = ?", [key]).fetchall()
+    return (rows[0][0] or "") if rows else ""
+
+
+def stored_quoted_text(con: duckdb.DuckDBPyConnection, key: str, idx: int) -> str:
+    """One stored quoted block's whole text."""
     rows = con.execute(
-        "SELECT msg_key, body FROM emails WHERE msg_key IN (SELECT unnest(?))", [list(keys)]
+        "SELECT text FROM quoted_blocks WHERE msg_key = ? AND idx = ?", [key, idx]
     ).fetchall()
-    return dict(rows)
+    return (rows[0][0] or "") if rows else ""
 
 
 def known_source_files(
