@@ -1,10 +1,11 @@
 """Nightly foiatrace run: ingest new productions, crawl the outlets, match what is new,
-export the evidence of the data interval.
+export the evidence of the data interval, publish the researchers' snapshot.
 
 A thin file: every task calls the same step function as the CLI (``foiatrace.pipeline``).
 The steps are idempotent (upserts by stable keys, content hashes), so a retried or re-run
 task redoes nothing already stored. DuckDB has one writer per file, so the writing tasks
-run one after another.
+run one after another; researchers read the snapshot ``publish`` writes last
+(``warehouse.publish``), so their sessions never hold the lock those tasks need.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from airflow.sdk import Asset, CronDataIntervalTimetable, Variable, dag, task
 
 WAREHOUSE = Asset("foiatrace-warehouse")
+SNAPSHOT = Asset("foiatrace-snapshot")
 
 
 def _settings() -> Any:
@@ -45,7 +47,9 @@ def foiatrace_nightly() -> None:
         s = _settings()
         if not s.productions:
             return {"skipped": "no FOIATRACE_PRODUCTIONS configured"}
-        return pipeline.ingest(s.db, s.productions, s.production)
+        return pipeline.ingest(
+            s.db, s.productions, s.production, timezone=s.timezone, known_zones=s.known_zones
+        )
 
     @task
     def crawl() -> dict[str, Any]:
@@ -73,7 +77,15 @@ def foiatrace_nightly() -> None:
         stamp = (data_interval_end or datetime.now()).strftime("%Y-%m-%d")
         return pipeline.export(s.db, s.export_dir, stamp)
 
-    ingest() >> crawl() >> match() >> export()
+    @task(outlets=[SNAPSHOT])
+    def publish() -> dict[str, Any]:
+        from warehouse.publish import default_snapshot_dir
+        from warehouse.publish import publish as publish_snapshot
+
+        s = _settings()
+        return publish_snapshot(s.db, default_snapshot_dir(s.db))
+
+    ingest() >> crawl() >> match() >> export() >> publish()
 
 
 foiatrace_nightly()

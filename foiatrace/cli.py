@@ -50,14 +50,32 @@ err = Console(stderr=True)
 
 class State:
     db: Path | None = None
+    command: str | None = None  # the subcommand being run (main's callback records it)
     quiet: bool = False
     verbose: bool = False
 
 
+# Commands that create the warehouse when it does not exist yet; every other command needs one,
+# so a mistyped --db is an error instead of a new, empty warehouse.
+CREATES_WAREHOUSE = frozenset({"ingest", "crawl", "demo"})
+
+
 def _db() -> Path:
+    """The warehouse path; exit 2 (usage error) when it does not exist and the running
+    command does not create one."""
+    from rich.markup import escape
+
     from warehouse.db import default_db_path
 
-    return State.db or default_db_path()
+    db = State.db or default_db_path()
+    if State.command not in CREATES_WAREHOUSE and not db.exists():
+        err.print(
+            f"[red]error:[/red] {escape(str(db))}: no such warehouse (--db or FOIATRACE_DB); "
+            f"`foiatrace ingest`, `crawl` or `demo` create one",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    return db
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -66,11 +84,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _open(read_only: bool = False) -> Any:
-    """The warehouse, or a clean error (missing, locked by a nightly run, newer schema)."""
+    """The warehouse, or a clean error (missing, newer schema, locked by another process
+    beyond ``FOIATRACE_LOCK_WAIT``: writers wait for it, readers do not by default)."""
     from warehouse.db import WarehouseError, connect
 
+    db = _db()
     try:
-        return connect(_db(), read_only=read_only)
+        return connect(db, read_only=read_only)
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
 
@@ -98,12 +118,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     db: Annotated[
         Path | None,
         typer.Option(
             "--db",
             envvar="FOIATRACE_DB",
-            help="DuckDB warehouse file (default: ./foiatrace.duckdb).",
+            help="DuckDB warehouse file (default: ./foiatrace.duckdb). Must exist, except "
+            "for ingest, crawl and demo, which create it.",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
@@ -117,6 +139,7 @@ def main(
 ) -> None:
     """Crawl outlets, ingest FOIA productions, match, and export evidence."""
     State.db, State.quiet, State.verbose = db, quiet, verbose
+    State.command = ctx.invoked_subcommand
     logging.basicConfig(
         level=logging.DEBUG if verbose else (logging.ERROR if quiet else logging.WARNING),
         format="%(levelname)s %(name)s: %(message)s",
@@ -145,6 +168,15 @@ def ingest(
             help="Read every file again, even those already read (same bytes and reader version).",
         ),
     ] = False,
+    known_zone: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--known-zone",
+            metavar="WHO=ZONE",
+            help="An address or domain whose time zone is known (an office, a newsroom), e.g. "
+            "field.agency.gov=America/Denver: a cue for printed times. Repeatable.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Ingest FOIA productions: split them into messages with headers, Bates numbers,
@@ -161,6 +193,12 @@ def ingest(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise _fail(f"--timezone {timezone!r} is not an IANA time zone name", 2) from exc
+    from foiatrace.config import parse_known_zones
+
+    try:
+        known = parse_known_zones(known_zone or [])
+    except ValueError as exc:
+        raise _fail(f"--known-zone {exc}", 2) from exc
     try:
         stats = pipeline.ingest(
             _db(),
@@ -169,6 +207,7 @@ def ingest(
             timezone=timezone,
             progress=not (State.quiet or as_json),
             reread=reread,
+            known_zones=known,
         )
     except WarehouseError as exc:
         raise _fail(str(exc)) from exc
@@ -238,100 +277,58 @@ def match(
     _report("match", stats, as_json)
 
 
-class ExportFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-    parquet = "parquet"
-    json = "json"
-    html = "html"
-
-
-@export_app.command("evidence")
-def export_evidence(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    min_score: Annotated[
-        float | None, typer.Option(help="Lowest score exported (default: the shipped threshold).")
-    ] = None,
-) -> None:
-    """Export the evidence table: one row per email message x article x detail, with both
-    quotes, shared details, score, lag and the reviewer's verdict."""
-    from matching.score import default_threshold
-    from warehouse.export import ExportError
-    from warehouse.export import export_evidence as run_export
-
-    threshold = default_threshold() if min_score is None else min_score
-    con = _open(read_only=True)
-    try:
-        n = run_export(con, fmt.value, output, threshold)
-    except ExportError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        con.close()
-    if not State.quiet:
-        out.print(f"{n} evidence rows (score >= {threshold}) written to {output}")
-
-
-class Verdict(StrEnum):
-    confirmed = "confirmed"
-    rejected = "rejected"
-    unsure = "unsure"
-
-
-@app.command()
-def review(
-    bates: Annotated[str, typer.Argument(help="Bates number of the email message.")],
-    article_url: Annotated[str, typer.Argument(help="Canonical URL of the article.")],
-    detail: Annotated[
-        str, typer.Argument(help="Detail key as in the evidence table, e.g. citizenship:peru.")
-    ],
-    verdict: Annotated[Verdict, typer.Option(help="The reviewer's verdict.")],
-    reviewer: Annotated[str | None, typer.Option(help="Who reviewed it.")] = None,
-    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
-) -> None:
-    """Record a reviewer's verdict on a disclosure. Verdicts live apart from the matcher's
-    output: re-runs never change them, and every export shows them."""
-    from warehouse.runs import now
-
-    con = _open(read_only=False)
-    try:
-        keys = con.execute(
-            "SELECT DISTINCT msg_key FROM evidence WHERE bates = ? AND article_url = ? "
-            "AND detail_key = ?",
-            [bates, article_url, detail],
-        ).fetchall()
-        if not keys:
-            raise _fail(f"no evidence row for {bates} x {article_url} x {detail}", 2)
-        for (msg_key,) in keys:
-            con.execute(
-                "INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                "verdict = excluded.verdict, reviewer = excluded.reviewer, "
-                "note = excluded.note, reviewed_at = excluded.reviewed_at",
-                [msg_key, article_url, detail, verdict.value, reviewer, note, now()],
-            )
-    finally:
-        con.close()
-    if not State.quiet:
-        out.print(f"{bates} x {article_url} x {detail}: {verdict.value}")
-
-
 class SqlFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-@app.command()
+@app.command(
+    epilog="Piped (stdout not a terminal), `table` prints plain columns with every cell in "
+    "full, one row per line (newlines in a cell shown as \\n); `csv` writes lists and structs as "
+    "JSON and ends lines with \\n."
+)
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
     fmt: Annotated[
         SqlFormat, typer.Option("--format", "-f", help="Output format.")
     ] = SqlFormat.table,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Read the warehouse file itself, not its published snapshot. A reader of the "
+            "live file makes the nightly writers wait.",
+        ),
+    ] = False,
 ) -> None:
-    """Run read-only SQL on the warehouse (views: messages, articles, evidence)."""
+    """Run read-only SQL on the published snapshot (`foiatrace publish`) when there is one,
+    else on the warehouse (views: messages, articles, evidence). `-v` says which it read."""
     import duckdb
 
-    con = _open(read_only=True)
+    from warehouse.publish import default_snapshot_dir, snapshot_file
+
+    db = _db()
+    snap = None if live else snapshot_file(default_snapshot_dir(db))
+    if snap is not None:
+        try:
+            con = duckdb.connect(str(snap), read_only=True)
+            con.execute("SET TimeZone = 'UTC'")
+        except duckdb.Error as exc:
+            raise _fail(f"{snap}: cannot open snapshot: {str(exc).splitlines()[0]}") from exc
+        if State.verbose:
+            manifest = snap.parent / "manifest.json"
+            when = json.loads(manifest.read_text(encoding="utf-8")).get("published_at", "?")
+            err.print(
+                f"reading snapshot {snap} (published {when}; --live reads {db})", soft_wrap=True
+            )
+    else:
+        con = _open(read_only=True)
+        if State.verbose:
+            err.print(
+                f"reading the live warehouse {db} (no snapshot: `foiatrace publish`)",
+                soft_wrap=True,
+            )
     try:
         cur = con.execute(query)
         names = [d[0] for d in cur.description] if cur.description else []
@@ -344,6 +341,21 @@ def sql(
 
 
 def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -> None:
+    """JSON, CSV (lists/structs as JSON, \\n line ends) or a table: rich on a terminal, plain
+    full-width columns when piped, so nothing a script reads is cut with an ellipsis."""
+    from datetime import datetime as _dt
+
+    from rich.markup import escape
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, list | tuple | dict):
+            return json.dumps(v, default=str, ensure_ascii=False)
+        if isinstance(v, _dt | date):
+            return v.isoformat()
+        return str(v)
+
     if fmt is SqlFormat.json:
         sys.stdout.write(
             json.dumps(
@@ -354,14 +366,73 @@ def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -
     elif fmt is SqlFormat.csv:
         import csv
 
-        w = csv.writer(sys.stdout)
+        w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(names)
-        w.writerows(rows)
-    else:
+        w.writerows([[None if v is None else cell(v) for v in r] for r in rows])
+    elif sys.stdout.isatty():
         table = Table(*names)
         for r in rows:
-            table.add_row(*("" if v is None else str(v) for v in r))
+            table.add_row(*(escape(cell(v)) for v in r))
         out.print(table)
+    else:
+        lines = [names] + [
+            [cell(v).replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n") for v in r]
+            for r in rows
+        ]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(names))]
+        for line in lines:
+            text = "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+            sys.stdout.write(text.rstrip() + "\n")
+
+
+@app.command(
+    "publish",
+    epilog="Open it read-only: `duckdb -readonly DIR/current/foiatrace.duckdb` (DuckDB 1.0 and "
+    "later), `datasette serve -i DIR/current/foiatrace.sqlite -m "
+    "DIR/current/datasette-metadata.json`, `sqlite-utils tables DIR/current/foiatrace.sqlite`, "
+    "or the Parquet files in DIR/current/parquet/.",
+)
+def publish_snapshot(
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="Snapshot folder (default: FOIATRACE_SNAPSHOT_DIR, else beside the warehouse: "
+            "foiatrace.duckdb publishes to foiatrace-snapshot/).",
+            file_okay=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
+) -> None:
+    """Publish a read-only snapshot of the warehouse for researchers: Parquet per table and
+    view, a SQLite copy (Datasette, sqlite-utils) and a DuckDB file older DuckDB CLIs open,
+    with a manifest of row counts and sha256. Researchers read the snapshot, so their open
+    sessions never hold the lock the nightly writers need; `current` switches atomically."""
+    from warehouse.db import WarehouseError
+    from warehouse.publish import publish
+
+    db = _db()
+    try:
+        stats = publish(db, to)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        _report("publish", stats, as_json=True)
+        return
+    rows = stats["rows"]
+    _report(
+        "publish",
+        {
+            "current": stats["current"],
+            "snapshot": stats["snapshot"],
+            "tables and views": len(rows),
+            "evidence rows": rows.get("evidence", 0),
+            "excluded": ", ".join(stats["excluded"]) or "-",
+            "bytes": stats["bytes"],
+            "seconds": stats["seconds"],
+        },
+        as_json=False,
+    )
 
 
 @app.command()
@@ -439,6 +510,16 @@ def _register_evals() -> None:
 
 
 _register_evals()
+
+
+def _register_evidence() -> None:
+    """`export evidence`, `review` and `bundle` (foiatrace/cli_evidence.py)."""
+    from foiatrace.cli_evidence import register
+
+    register(app)
+
+
+_register_evidence()
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -19,7 +19,7 @@ from foiatrace.crawl_step import crawl, load_crawl_output
 from foiatrace.ingest_step import DEFAULT_PRINT_TZ, ingest
 from foiatrace.progress import progress_bar
 from warehouse import load
-from warehouse.db import connect
+from warehouse.db import connect, lock_wait_seconds
 
 log = logging.getLogger("foiatrace")
 
@@ -272,7 +272,8 @@ def export(
     from warehouse.export import export_evidence
 
     threshold = default_threshold() if min_score is None else min_score
-    con = connect(db, read_only=True)
+    # the nightly export must not fail because a reviewer is recording a verdict right now
+    con = connect(db, read_only=True, lock_wait=lock_wait_seconds())
     try:
         written = {}
         for fmt in formats:

@@ -14,7 +14,13 @@ def test_dagbag_imports_without_errors() -> None:
     assert bag.import_errors == {}
     dag = bag.dags.get("foiatrace_nightly")
     assert dag is not None
-    assert [t.task_id for t in dag.topological_sort()] == ["ingest", "crawl", "match", "export"]
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "ingest",
+        "crawl",
+        "match",
+        "export",
+        "publish",
+    ]
     for t in dag.tasks:
         assert t.retries >= 1, t.task_id
     assert dag.max_active_runs == 1 and not dag.catchup

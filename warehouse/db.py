@@ -7,8 +7,10 @@ so nothing a researcher stored (reviews above all) is lost to a schema change.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -16,7 +18,11 @@ from pathlib import Path
 import duckdb
 
 DEFAULT_DB = "foiatrace.duckdb"
+DEFAULT_LOCK_WAIT = 600.0  # seconds a writer waits for another process's lock
 _MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK_PROG_RE = re.compile(r"lock is held in (\S+)")
+_LOCK_PID_RE = re.compile(r"\(PID (\d+)\)")
+log = logging.getLogger(__name__)
 
 
 class WarehouseError(RuntimeError):
@@ -39,23 +45,87 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def lock_wait_seconds(read_only: bool = False) -> float:
+    """How long to wait for another process's lock: ``FOIATRACE_LOCK_WAIT`` seconds if set,
+    else 600 for writers (a researcher's open notebook must not fail the nightly run) and 0
+    for readers (a person at a prompt wants the answer, or the reason, now)."""
+    raw = os.environ.get("FOIATRACE_LOCK_WAIT")
+    if raw is None or not raw.strip():
+        return 0.0 if read_only else DEFAULT_LOCK_WAIT
+    try:
+        return max(0.0, float(raw))
+    except ValueError as exc:
+        raise WarehouseError(f"FOIATRACE_LOCK_WAIT={raw!r} is not a number of seconds") from exc
+
+
+def _holder(message: str) -> str:
+    """'pid N' (and the program) from DuckDB's lock message, when it says."""
+    prog = _LOCK_PROG_RE.search(message)
+    pid = _LOCK_PID_RE.search(message)
+    parts = [os.path.basename(prog.group(1))] if prog else []
+    if pid:
+        parts.append(f"pid {pid.group(1)}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _open_waiting(db: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, retried with backoff while another process holds the file's lock.
+
+    DuckDB locks per process: one writer, or any number of readers, never both; so a
+    nightly writer meets a researcher's read-only session as a lock, not as a queue."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    warned = False
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "Conflicting lock" not in message and "Could not set lock" not in message:
+                raise WarehouseError(f"{db}: cannot open warehouse: {exc}") from exc
+            holder = _holder(message)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                waited = (
+                    f"gave up after {wait:g} s" if wait > 0 else "readers do not wait by default"
+                )
+                raise WarehouseError(
+                    f"warehouse {db} is locked by another process{holder}; {waited} "
+                    "(FOIATRACE_LOCK_WAIT seconds). Sessions that only read should open the "
+                    "published snapshot (`foiatrace publish`; `foiatrace sql` reads it), "
+                    "not the live file."
+                ) from exc
+            if not warned:
+                log.warning(
+                    "warehouse %s is locked by another process%s; waiting up to %g s",
+                    db,
+                    holder,
+                    wait,
+                )
+                warned = True
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 2.0)
+
+
 def connect(
-    path: Path | str | None = None, *, read_only: bool = False
+    path: Path | str | None = None,
+    *,
+    read_only: bool = False,
+    lock_wait: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (creating and migrating it when writable); session time zone UTC.
 
     Read-only connections never migrate: they refuse a warehouse that needs it, because
-    a reader must not hold the single writer's lock.
+    a reader must not hold the single writer's lock. While another process holds a
+    conflicting lock, wait up to ``lock_wait`` seconds (default: ``lock_wait_seconds``).
     """
     db = Path(path) if path is not None else default_db_path()
     if read_only and not db.exists():
         raise WarehouseError(f"{db}: no such warehouse (run `foiatrace ingest` or `crawl` first)")
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise WarehouseError(f"{db}: cannot open warehouse: {exc}") from exc
+    wait = lock_wait_seconds(read_only) if lock_wait is None else max(0.0, lock_wait)
+    con = _open_waiting(db, read_only, wait)
     con.execute("SET TimeZone = 'UTC'")
     if read_only:
         pending = _pending(con)
