@@ -36,7 +36,7 @@ from typing import Any
 from warehouse import articles as article_store
 from warehouse import load
 from warehouse.db import connect, default_db_path
-from warehouse.runs import mark_interrupted
+from warehouse.runs import mark_interrupted, step_run
 
 log = logging.getLogger("foiatrace")
 
@@ -124,26 +124,28 @@ def _crawl_locked(
     from crawlers.archive import repair_open_files
     from crawlers.run import crawl as run_spider
 
-    con = connect(db)
-    run_id = load.start_run(con, "crawl")
-    try:
-        interrupted = mark_interrupted(con, "crawl", run_id)
-        repaired = repair_open_files(archive)
-        resumed = 0
-        for leftover in sorted(staging.glob("*.jsonl")):
-            log.info("crawl: loading %s left by an interrupted run", leftover.name)
-            resumed += load_crawl_output(con, leftover, run_id)["articles"]
-            leftover.unlink()
-        seen = article_store.crawl_state(con)
-        index_state = article_store.index_state(con)
-    except Exception as exc:
-        load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
-        con.close()
-        raise
-    con.close()
+    with step_run(lambda: connect(db), "crawl") as run:
+        run_id = run.id
+        con = connect(db)
+        try:
+            # killed crawls: closed on opening (their process is gone) or still open here
+            interrupted = sorted(
+                {*run.interrupted.get("crawl", []), *mark_interrupted(con, "crawl", run_id)}
+            )
+            repaired = repair_open_files(archive)
+            resumed = 0
+            for leftover in sorted(staging.glob("*.jsonl")):
+                log.info("crawl: loading %s left by an interrupted run", leftover.name)
+                resumed += load_crawl_output(con, leftover, run_id)["articles"]
+                leftover.unlink()
+            seen = article_store.crawl_state(con)
+            index_state = article_store.index_state(con)
+        finally:
+            con.close()
 
-    out = staging / f"{run_id}.jsonl"
-    try:
+        # The spider runs in its own process and writes JSON lines (the warehouse is let go
+        # meanwhile); what it staged before failing is still good: kept for next time.
+        out = staging / f"{run_id}.jsonl"
         summary = run_spider(
             Path(outlets_file),
             out,
@@ -155,22 +157,16 @@ def _crawl_locked(
             quiet=quiet,
             index_state=index_state,
         )
-    except Exception as exc:
+
         con = connect(db)
         try:
-            # what the spider staged before failing is still good: keep it for next time
-            load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
+            stats = load_crawl_output(con, out, run_id)
+            out.unlink(missing_ok=True)
+            if syndication:
+                stats["syndicated_copies"] = update_syndication(con)
+            packaged = package_archives(con, archive)
         finally:
             con.close()
-        raise
-
-    con = connect(db)
-    try:
-        stats = load_crawl_output(con, out, run_id)
-        out.unlink(missing_ok=True)
-        if syndication:
-            stats["syndicated_copies"] = update_syndication(con)
-        packaged = package_archives(con, archive)
         stats.update(
             resumed=resumed,
             interrupted_runs=interrupted,
@@ -186,12 +182,7 @@ def _crawl_locked(
             repaired_archives=[p.name for p in repaired],
             wacz_files=[p.name for p in packaged],
         )
-        load.finish_run(con, run_id, stats)
-    except Exception as exc:
-        load.finish_run(con, run_id, {"exception": repr(exc)}, status="failed")
-        raise
-    finally:
-        con.close()
+        run.stats = stats
     return stats
 
 

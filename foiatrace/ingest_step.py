@@ -28,6 +28,7 @@ from typing import Any
 from foiatrace.progress import progress_bar
 from warehouse import load
 from warehouse.db import connect
+from warehouse.runs import step_run
 
 log = logging.getLogger("foiatrace")
 
@@ -158,9 +159,6 @@ def ingest(
     auto|force|never.
     """
     from foia.ingest import DEFAULT_MAX_BYTES, iter_files
-    from foia.link import link_production
-    from foia.models import IngestError, Message
-    from foia.tzinfer import quote_key_text, resolve_print_times
 
     paths = [Path(p) for p in paths]
     production = production or (paths[0].resolve().name if paths else "production")
@@ -169,7 +167,6 @@ def ingest(
     # DuckDB's buffer cache keeps the written pages of a large first ingest from piling up
     # in memory until the run ends (they are on disk; DuckDB evicts them under the cap).
     con.execute(f"SET threads = 1; SET memory_limit = '{INGEST_DUCKDB_MEMORY}'")
-    run_id = load.start_run(con, "ingest")
     stats: dict[str, Any] = {
         "production": production,
         "files_seen": 0,
@@ -185,11 +182,7 @@ def ingest(
         "error_list": [],
     }
     known = {} if reread else load.known_source_files(con, production)
-    fresh: list[tuple[Message, str | None]] = []  # (message, msg_key: derived when written)
     spool = _TextSpool()
-    read_files: list[dict[str, Any]] = []
-    read_paths: set[str] = set()
-    read_shas: set[str] = set()
     results = iter_files(
         paths,
         default_tz=timezone,
@@ -198,97 +191,120 @@ def ingest(
         known=lambda sha, version: known.get((sha, version), False),
     )
     try:
-        for res in progress_bar(results, None, "ingest", progress):
-            stats["files_seen"] += 1
-            stats["files_skipped"] += res.status == "skipped"
-            stats["files_read"] += res.status == "read"
-            ordinal = 0
-            for rec in res.records:
-                if isinstance(rec, IngestError):
-                    stats["errors"] += 1
-                    stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
-                    log.warning("ingest: %s: %s", rec.source_file, rec.reason)
-                    load.record_error(
-                        con, "ingest", rec.source_file, rec.reason, rec.detail, run_id
-                    )
-                    continue
-                # A message's place in its file is its key when it has no Bates/Message-ID.
-                key = load.message_key(production, rec, ordinal)
-                spool.park(rec)
-                fresh.append((rec, key))
-                ordinal += 1
-            if res.status == "read" and res.sha256 and res.version:
-                read_paths.add(res.source)
-                read_shas.add(res.sha256)
-                # Gave only errors last time: read again in case the cause was fixed.
-                stats["files_retried"] += (res.sha256, res.version) in known
-                if res.complete:
-                    known[(res.sha256, res.version)] = True  # the same bytes twice: read once
-                read_files.append({
-                    "sha256": res.sha256, "path": res.source, "kind": res.reader,
-                    "size_bytes": res.size, "reader_version": res.version,
-                    "messages": res.messages, "errors": len(res.records) - res.messages,
-                    "complete": res.complete,
-                })  # fmt: skip
-        # Earlier messages, except those of files read again (their fresh copies replace
-        # them) and of paths whose bytes changed (a corrected file supersedes them).
-        fresh_keys = {key for _, key in fresh}
-        stored = 0
-        earlier = []
-        stored_msgs = load.production_messages(
-            con, production, with_body=False, own_text=False, quoted_text=quote_key_text
-        )
-        for key, m in stored_msgs:
-            stored += 1
-            if (
-                m.source_sha256 not in read_shas
-                and m.source_file not in read_paths
-                and key not in fresh_keys
-            ):
-                earlier.append((m, key))
-        del stored_msgs
-        stats["earlier_messages"] = len(earlier)
-        before = [_state(m) for m, _ in earlier]
-        everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
-        messages = [m for m, _ in everything]
-        # Files only added: link just the blocks the new messages can answer. A stored
-        # message superseded (its file read again or changed) may be some stored block's
-        # origin, so then every block is linked again.
-        added_only = bool(earlier) and len(earlier) == stored
-        texts = _Texts(spool, con, {id(m): key for m, key in earlier})
-        stats["links"] = link_production(
-            messages, new=[m for m, _ in fresh] if added_only else None, texts=texts
-        )
-        resolve_print_times(messages, timezone, known_zones)
-        # Only earlier messages the passes changed are written again (bodies fetched back).
-        touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
-        stats["unchanged"] += len(earlier) - len(touched)
-        todo = fresh + touched
-        for start in range(0, len(todo), INGEST_BATCH):
-            batch = todo[start : start + INGEST_BATCH]
-            earlier_ones = [(m, k) for m, k in batch if not spool.holds(m)]
-            spool.restore(m for m, _ in batch)
-            stored = load.message_texts(con, [k for _, k in earlier_ones])
-            for m, key in earlier_ones:
-                if key in stored:
-                    m.body, m.own_text, quoted = stored[key]
-                    for q, text in zip(m.quoted, quoted, strict=True):
-                        q.text = text
-            _flush(con, production, batch, stats)
-            for m, _ in batch:
-                m.body = m.own_text = ""  # written: let the batch's texts go
-                for q in m.quoted:
-                    q.text = ""
-        stats["messages"] = len(everything)
-        load.record_source_files(con, production, read_files)
-        load.finish_run(con, run_id, stats)
-    except Exception as exc:
-        load.finish_run(con, run_id, {**stats, "exception": repr(exc)}, status="failed")
-        raise
+        with step_run(con, "ingest") as run:
+            run.stats = stats
+            _ingest_files(
+                con, production, results, progress, known, spool, stats, run.id,
+                timezone, known_zones,
+            )  # fmt: skip
     finally:
         spool.close()
         con.close()
     return stats
+
+
+def _ingest_files(
+    con: Any,
+    production: str,
+    results: Iterable[Any],
+    progress: bool,
+    known: dict[tuple[str, str], bool],
+    spool: _TextSpool,
+    stats: dict[str, Any],
+    run_id: str,
+    timezone: str,
+    known_zones: dict[str, str] | None,
+) -> None:
+    """Read, link, zone-infer and write one ingest's files (see :func:`ingest`)."""
+    from foia.link import link_production
+    from foia.models import IngestError, Message
+    from foia.tzinfer import quote_key_text, resolve_print_times
+
+    fresh: list[tuple[Message, str | None]] = []  # (message, msg_key: derived when written)
+    read_files: list[dict[str, Any]] = []
+    read_paths: set[str] = set()
+    read_shas: set[str] = set()
+    for res in progress_bar(results, None, "ingest", progress):
+        stats["files_seen"] += 1
+        stats["files_skipped"] += res.status == "skipped"
+        stats["files_read"] += res.status == "read"
+        ordinal = 0
+        for rec in res.records:
+            if isinstance(rec, IngestError):
+                stats["errors"] += 1
+                stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
+                log.warning("ingest: %s: %s", rec.source_file, rec.reason)
+                load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
+                continue
+            # A message's place in its file is its key when it has no Bates/Message-ID.
+            key = load.message_key(production, rec, ordinal)
+            spool.park(rec)
+            fresh.append((rec, key))
+            ordinal += 1
+        if res.status == "read" and res.sha256 and res.version:
+            read_paths.add(res.source)
+            read_shas.add(res.sha256)
+            # Gave only errors last time: read again in case the cause was fixed.
+            stats["files_retried"] += (res.sha256, res.version) in known
+            if res.complete:
+                known[(res.sha256, res.version)] = True  # the same bytes twice: read once
+            read_files.append({
+                "sha256": res.sha256, "path": res.source, "kind": res.reader,
+                "size_bytes": res.size, "reader_version": res.version,
+                "messages": res.messages, "errors": len(res.records) - res.messages,
+                "complete": res.complete,
+            })  # fmt: skip
+    # Earlier messages, except those of files read again (their fresh copies replace
+    # them) and of paths whose bytes changed (a corrected file supersedes them).
+    fresh_keys = {key for _, key in fresh}
+    stored = 0
+    earlier = []
+    stored_msgs = load.production_messages(
+        con, production, with_body=False, own_text=False, quoted_text=quote_key_text
+    )
+    for key, m in stored_msgs:
+        stored += 1
+        if (
+            m.source_sha256 not in read_shas
+            and m.source_file not in read_paths
+            and key not in fresh_keys
+        ):
+            earlier.append((m, key))
+    del stored_msgs
+    stats["earlier_messages"] = len(earlier)
+    before = [_state(m) for m, _ in earlier]
+    everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
+    messages = [m for m, _ in everything]
+    # Files only added: link just the blocks the new messages can answer. A stored
+    # message superseded (its file read again or changed) may be some stored block's
+    # origin, so then every block is linked again.
+    added_only = bool(earlier) and len(earlier) == stored
+    texts = _Texts(spool, con, {id(m): key for m, key in earlier})
+    stats["links"] = link_production(
+        messages, new=[m for m, _ in fresh] if added_only else None, texts=texts
+    )
+    resolve_print_times(messages, timezone, known_zones)
+    # Only earlier messages the passes changed are written again (bodies fetched back).
+    touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
+    stats["unchanged"] += len(earlier) - len(touched)
+    todo = fresh + touched
+    for start in range(0, len(todo), INGEST_BATCH):
+        batch = todo[start : start + INGEST_BATCH]
+        earlier_ones = [(m, k) for m, k in batch if not spool.holds(m)]
+        spool.restore(m for m, _ in batch)
+        stored = load.message_texts(con, [k for _, k in earlier_ones])
+        for m, key in earlier_ones:
+            if key in stored:
+                m.body, m.own_text, quoted = stored[key]
+                for q, text in zip(m.quoted, quoted, strict=True):
+                    q.text = text
+        _flush(con, production, batch, stats)
+        for m, _ in batch:
+            m.body = m.own_text = ""  # written: let the batch's texts go
+            for q in m.quoted:
+                q.text = ""
+    stats["messages"] = len(everything)
+    load.record_source_files(con, production, read_files)
 
 
 def _flush(

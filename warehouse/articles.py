@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.runs import insert_arrow, now, sha256_text
+from warehouse.runs import insert_arrow, now, sha256_text, transaction
 
 _ARTICLE_COLUMNS = [
     "url", "text_sha256", "outlet", "fetched_url", "title", "published_at", "modified_at",
@@ -54,8 +54,7 @@ def upsert_article_versions(
     }
     fresh = [r for k, r in rows.items() if k not in existing]
     again = [r for k, r in rows.items() if k in existing]
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         if fresh:
             insert_arrow(con, "article_versions", _article_table(fresh))
         for r in again:
@@ -87,10 +86,6 @@ def upsert_article_versions(
                     r["text_sha256"],
                 ],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {"new_versions": len(fresh), "refetched": len(again)}
 
 
@@ -206,18 +201,13 @@ def replace_syndication(
 ) -> int:
     """Replace the syndication groups with a fresh computation (one transaction)."""
     t = now()
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM syndication")
         for r in rows:
             con.execute(
                 "INSERT INTO syndication VALUES (?, ?, ?, ?, ?)",
                 [r["url"], r["original_url"], float(r["similarity"]), method, t],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 

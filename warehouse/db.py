@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.runs import transaction
+
 DEFAULT_DB = "foiatrace.duckdb"
 DEFAULT_LOCK_WAIT = 600.0  # seconds a writer waits for another process's lock
 _MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -167,16 +169,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     applied = []
     for version, name, sql in _pending(con):
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 [version, name, datetime.now(UTC)],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(f"{version:04d}_{name}")
     return applied

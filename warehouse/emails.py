@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from foia.models import Attachment, Message, QuotedBlock, Redaction
-from warehouse.runs import insert_arrow, now, sha256_text
+from warehouse.runs import insert_arrow, now, sha256_text, transaction
 
 
 def message_key(production: str, msg: Message, ordinal: int) -> str:
@@ -106,18 +106,13 @@ def upsert_messages(
     stats = {"new": len(new), "changed": len(changed), "unchanged": len(rows) - len(todo)}
     if not todo:
         return stats
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         if changed:
             for table, col in _DERIVED_OF_EMAIL:
                 con.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT unnest(?))", [changed])
             con.execute("DELETE FROM emails WHERE msg_key IN (SELECT unnest(?))", [changed])
         insert_arrow(con, "emails", pa.Table.from_pylist([rows[k] for k in todo]))
         _insert_children(con, {k: by_key[k] for k in todo}, production)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return stats
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from warehouse.exports.core import VERDICTS, EvidenceFilter, csv_cell, fetch, uncsv_cell
+from warehouse.runs import transaction
 
 SHEET_COLUMNS = [
     "msg_key", "bates", "article_url", "detail_key", "detail_type", "outlet", "score",
@@ -225,8 +226,7 @@ def import_sheet(
     unless ``force``); *unknown* when no disclosure has its key any more."""
     res = ImportResult()
     rows = read_sheet(path)
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         for n, r in enumerate(rows, start=2):
             key = tuple(r.get(k, "") for k in KEY)
             verdict = r.get("verdict", "").lower()
@@ -257,8 +257,4 @@ def import_sheet(
                 continue
             upsert(con, *key, verdict, who, note if note is not None else (old[2] if old else None))
             res.counts["recorded"] += 1
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return res

@@ -1,10 +1,15 @@
-"""Runs, errors and the bulk-insert path that every warehouse writer shares."""
+"""Runs, errors, transactions and the bulk-insert path that every warehouse writer shares."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,14 +38,112 @@ def insert_arrow(
         con.unregister("_foiatrace_staged")
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (re-raised): a write is all or nothing."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 # -- runs and errors ---------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """A step's run: its ``runs.run_id`` and the stats the step fills in as it goes."""
+
+    id: str
+    stats: dict[str, Any] = field(default_factory=dict)
+    # runs of dead processes this run closed on opening: step -> run ids
+    interrupted: dict[str, list[str]] = field(default_factory=dict)
+
+
+@contextmanager
+def step_run(
+    con: duckdb.DuckDBPyConnection | Callable[[], duckdb.DuckDBPyConnection], step: str
+) -> Iterator[Run]:
+    """One ``runs`` row for one step's work: ``running`` while the block runs, then ``ok``
+    with the stats the block filled in (``run.stats``), or ``failed`` with the exception
+    (re-raised). ``con`` is the step's connection, or a function opening one for each
+    bookkeeping write, for a step that must let the warehouse go while it works (the
+    crawl: its spider runs in another process).
+
+    Opening a run first closes the runs of this machine whose process is gone (killed,
+    out of memory): they are marked ``interrupted``, so no run stays ``running`` forever.
+    """
+
+    def write(fn: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        if isinstance(con, duckdb.DuckDBPyConnection):
+            return fn(con)
+        c = con()
+        try:
+            return fn(c)
+        finally:
+            c.close()
+
+    def begin(c: duckdb.DuckDBPyConnection) -> Run:
+        closed = close_dead_runs(c)
+        return Run(start_run(c, step), interrupted=closed)
+
+    run = write(begin)
+    try:
+        yield run
+    except BaseException as exc:
+        failed = {**run.stats, "exception": repr(exc)}
+        write(lambda c: finish_run(c, run.id, failed, status="failed"))
+        raise
+    write(lambda c: finish_run(c, run.id, run.stats))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def close_dead_runs(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Mark ``interrupted`` the ``running`` runs started on this host by a process that no
+    longer exists (returned by step). Runs of other hosts are left alone (their processes
+    cannot be seen from here)."""
+    host = socket.gethostname()
+    rows = con.execute(
+        "SELECT run_id, step, pid FROM runs WHERE status = 'running' AND host = ? "
+        "AND pid IS NOT NULL",
+        [host],
+    ).fetchall()
+    closed: dict[str, list[str]] = {}
+    for run_id, step, pid in sorted(rows):
+        if pid != os.getpid() and not _alive(pid):
+            closed.setdefault(step, []).append(run_id)
+    dead = [r for ids in closed.values() for r in ids]
+    if dead:
+        note = json.dumps(
+            {"interrupted": True, "noticed_by_pid": os.getpid(), "noticed_at": now()},
+            default=str,
+        )
+        con.execute(
+            "UPDATE runs SET status = 'interrupted', stats = coalesce(stats, ?::JSON) "
+            "WHERE run_id IN (SELECT unnest(?))",
+            [note, dead],
+        )
+    return closed
 
 
 def start_run(con: duckdb.DuckDBPyConnection, step: str) -> str:
     run_id = f"{step}-{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(
-        "INSERT INTO runs (run_id, step, started_at, status) VALUES (?, ?, ?, 'running')",
-        [run_id, step, now()],
+        "INSERT INTO runs (run_id, step, started_at, status, pid, host) "
+        "VALUES (?, ?, ?, 'running', ?, ?)",
+        [run_id, step, now(), os.getpid(), socket.gethostname()],
     )
     return run_id
 

@@ -183,24 +183,22 @@ def load_release(
     from foiatrace.progress import progress_bar
     from warehouse import load
     from warehouse.db import connect
+    from warehouse.runs import step_run
 
     con = connect(db)
-    run_id = load.start_run(con, "ingest")
     stats: dict[str, Any] = {"production": production, "messages": 0, "new": 0,
                              "changed": 0, "unchanged": 0, "errors": len(errors)}  # fmt: skip
     try:
-        for e in errors:
-            load.record_error(con, "ingest", e.source_file, e.reason, e.detail, run_id)
-        batches = range(0, len(messages), INGEST_BATCH)
-        for i in progress_bar(batches, len(batches), "load", progress):
-            res = load.upsert_messages(con, production, messages[i : i + INGEST_BATCH])
-            stats["messages"] += len(messages[i : i + INGEST_BATCH])
-            for k in ("new", "changed", "unchanged"):
-                stats[k] += res[k]
-        load.finish_run(con, run_id, stats)
-    except Exception as exc:
-        load.finish_run(con, run_id, {**stats, "exception": repr(exc)}, status="failed")
-        raise
+        with step_run(con, "ingest") as run:
+            run.stats = stats
+            for e in errors:
+                load.record_error(con, "ingest", e.source_file, e.reason, e.detail, run.id)
+            batches = range(0, len(messages), INGEST_BATCH)
+            for i in progress_bar(batches, len(batches), "load", progress):
+                res = load.upsert_messages(con, production, messages[i : i + INGEST_BATCH])
+                stats["messages"] += len(messages[i : i + INGEST_BATCH])
+                for k in ("new", "changed", "unchanged"):
+                    stats[k] += res[k]
     finally:
         con.close()
     return stats
