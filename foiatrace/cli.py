@@ -18,10 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from foia.readers import formats_help
 from foiatrace import __version__
+from foiatrace.cli_evidence import non_negative
+from foiatrace.sql_guard import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 
 app = typer.Typer(
     help="Trace details that agency press offices disclosed to reporters (FOIA email "
@@ -44,8 +48,10 @@ eval_app = typer.Typer(
 app.add_typer(export_app, name="export")
 app.add_typer(eval_app, name="eval")
 
-out = Console()
-err = Console(stderr=True)
+# Stored text (productions, pages, paths) is data: printed as ``Text`` or escaped, never read
+# as markup; no ``:name:`` emoji codes either.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 class State:
@@ -63,8 +69,6 @@ CREATES_WAREHOUSE = frozenset({"ingest", "crawl", "demo"})
 def _db() -> Path:
     """The warehouse path; exit 2 (usage error) when it does not exist and the running
     command does not create one."""
-    from rich.markup import escape
-
     from warehouse.db import default_db_path
 
     db = State.db or default_db_path()
@@ -79,7 +83,8 @@ def _db() -> Path:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    """Print ``error: message`` (the message as plain text) and return the exit to raise."""
+    err.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -101,12 +106,12 @@ def _report(title: str, stats: dict[str, Any], as_json: bool) -> None:
         out.print_json(json.dumps({**stats, "errors_detail": errors}, default=str))
         return
     for e in errors:
-        err.print(f"[yellow]warning:[/yellow] {e}")
+        err.print(Text.assemble(("warning:", "yellow"), " ", str(e)), soft_wrap=True)
     if State.quiet:
         return
     table = Table(title=title, show_header=False)
     for k, v in stats.items():
-        table.add_row(k, str(v))
+        table.add_row(Text(str(k)), Text(str(v)))
     out.print(table)
 
 
@@ -239,6 +244,8 @@ def crawl(
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
 ) -> None:
     """Crawl the outlets' sitemaps and feeds with Scrapy; new and changed articles only."""
+    from crawlers.outlets import OutletsFileError, load_outlets
+    from crawlers.run import CrawlError
     from foiatrace import pipeline
     from warehouse.db import WarehouseError
 
@@ -247,8 +254,12 @@ def crawl(
     except ValueError as exc:
         raise _fail(f"--since {since!r} is not a date (YYYY-MM-DD)", 2) from exc
     try:
+        load_outlets(outlets)  # a bad outlets file is one line, before any run starts
+    except OutletsFileError as exc:
+        raise _fail(str(exc), 2) from exc
+    try:
         stats = pipeline.crawl(_db(), outlets, base_url=base_url, since=since_d)
-    except WarehouseError as exc:
+    except (WarehouseError, CrawlError) as exc:
         raise _fail(str(exc)) from exc
     _report("crawl", stats, as_json)
 
@@ -258,7 +269,8 @@ def match(
     window_days: Annotated[
         int,
         typer.Option(
-            help="Articles published up to this many days after the email are candidates."
+            help="Articles published up to this many days after the email are candidates.",
+            callback=non_negative,
         ),
     ] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats as JSON.")] = False,
@@ -284,12 +296,15 @@ class SqlFormat(StrEnum):
 
 
 @app.command(
-    epilog="Piped (stdout not a terminal), `table` prints plain columns with every cell in "
-    "full, one row per line (newlines in a cell shown as \\n); `csv` writes lists and structs as "
-    "JSON and ends lines with \\n."
+    epilog="One read-only statement: SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE, "
+    "PIVOT, EXPLAIN, PRAGMA table_info. COPY, EXPORT, ATTACH, INSTALL/LOAD, SET, CALL, writes, "
+    "several statements and functions that read files or URLs are refused (exit 2); the "
+    "session has no file system access. Piped (stdout not a terminal), `table` prints plain "
+    "columns with every cell in full, one row per line (newlines in a cell shown as \\n); "
+    "`csv` writes lists and structs as JSON and ends lines with \\n."
 )
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
+    query: Annotated[str, typer.Argument(help="One SQL statement to run (read-only).")],
     fmt: Annotated[
         SqlFormat, typer.Option("--format", "-f", help="Output format.")
     ] = SqlFormat.table,
@@ -301,14 +316,38 @@ def sql(
             "live file makes the nightly writers wait.",
         ),
     ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Stop the statement after this many seconds (0: no limit).",
+            callback=non_negative,
+        ),
+    ] = DEFAULT_TIMEOUT,
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows",
+            metavar="N",
+            help="Print at most N rows, with a note on stderr when more were left (0: all).",
+            callback=non_negative,
+        ),
+    ] = DEFAULT_MAX_ROWS,
 ) -> None:
-    """Run read-only SQL on the published snapshot (`foiatrace publish`) when there is one,
-    else on the warehouse (views: messages, articles, evidence). `-v` says which it read."""
+    """Run one read-only SQL statement on the published snapshot (`foiatrace publish`) when
+    there is one, else on the warehouse (views: messages, articles, evidence). `-v` says which
+    it read."""
     import duckdb
 
+    from foiatrace.sql_guard import SqlRefused, SqlTimeout, check, lock_down, run
     from warehouse.publish import default_snapshot_dir, snapshot_file
 
     db = _db()
+    try:
+        statement = check(query)
+    except SqlRefused as exc:
+        raise _fail(f"refused: {exc}", 2) from exc
     snap = None if live else snapshot_file(default_snapshot_dir(db))
     if snap is not None:
         try:
@@ -320,7 +359,9 @@ def sql(
             manifest = snap.parent / "manifest.json"
             when = json.loads(manifest.read_text(encoding="utf-8")).get("published_at", "?")
             err.print(
-                f"reading snapshot {snap} (published {when}; --live reads {db})", soft_wrap=True
+                f"reading snapshot {snap} (published {when}; --live reads {db})",
+                soft_wrap=True,
+                markup=False,
             )
     else:
         con = _open(read_only=True)
@@ -328,24 +369,32 @@ def sql(
             err.print(
                 f"reading the live warehouse {db} (no snapshot: `foiatrace publish`)",
                 soft_wrap=True,
+                markup=False,
             )
     try:
-        cur = con.execute(query)
-        names = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall() if names else []
+        lock_down(con)  # after the file is open: it stays readable, nothing else is
+        answer = run(con, statement, timeout=timeout, max_rows=max_rows)
+    except SqlTimeout as exc:
+        raise _fail(str(exc)) from exc
+    except duckdb.PermissionException as exc:
+        raise _fail(f"refused: {str(exc).splitlines()[0]}", 2) from exc
     except duckdb.Error as exc:
         raise _fail(str(exc).splitlines()[0]) from exc
     finally:
         con.close()
-    _print_rows(names, rows, fmt)
+    _print_rows(answer.names, answer.rows, fmt)
+    if answer.cut:
+        err.print(
+            f"note: only the first {max_rows:,} rows printed (--max-rows N, 0 for all)",
+            markup=False,
+        )
 
 
 def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -> None:
     """JSON, CSV (lists/structs as JSON, \\n line ends) or a table: rich on a terminal, plain
-    full-width columns when piped, so nothing a script reads is cut with an ellipsis."""
+    full-width columns when piped, so nothing a script reads is cut with an ellipsis. Cells
+    are data: never read as markup or emoji codes."""
     from datetime import datetime as _dt
-
-    from rich.markup import escape
 
     def cell(v: Any) -> str:
         if v is None:
@@ -370,9 +419,11 @@ def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -
         w.writerow(names)
         w.writerows([[None if v is None else cell(v) for v in r] for r in rows])
     elif sys.stdout.isatty():
-        table = Table(*names)
+        table = Table()
+        for n in names:
+            table.add_column(Text(n))
         for r in rows:
-            table.add_row(*(escape(cell(v)) for v in r))
+            table.add_row(*(Text(cell(v)) for v in r))
         out.print(table)
     else:
         lines = [names] + [
@@ -457,7 +508,7 @@ def demo(
     pairs = len({(r["bates"], r["article_url"]) for r in rows})
     out.print(
         f"{pairs} disclosing (message, article) pairs, {len(rows)} evidence rows; "
-        f"warehouse: [bold]{db.resolve()}[/bold]"
+        f"warehouse: [bold]{escape(str(db.resolve()))}[/bold]"
     )
     if not rows:
         raise _fail("the demo found no disclosure")
@@ -465,38 +516,37 @@ def demo(
 
 def show_evidence(rows: list[dict[str, Any]]) -> None:
     """One heading per (message, article) pair (who, where, how sure), then each shared detail
-    with its two quotes side by side: readable at 80 columns."""
+    with its two quotes side by side: readable at 80 columns. Stored text is printed as
+    ``Text``: never read as markup or emoji codes."""
     from itertools import groupby
 
-    from rich.markup import escape
-
     def pair(r: dict[str, Any]) -> tuple[str, str]:
-        return (str(r["bates"]), r["article_url"])
+        return (str(r["bates"]), str(r["article_url"]))
 
     for (bates, url), group in groupby(sorted(rows, key=pair), key=pair):
         items = list(group)
         r0 = items[0]
         sent = r0["email_sent_at"].strftime("%Y-%m-%d %H:%M UTC") if r0["email_sent_at"] else "?"
-        copy = f"\n  copy of {escape(r0['syndicated_from'])}" if r0.get("syndicated_from") else ""
         lag = f"published {r0['lag_hours']:.0f} h after the email"
         lo, hi = r0.get("lag_hours_min"), r0.get("lag_hours_max")
         if lo is not None and hi is not None and (lo, hi) != (r0["lag_hours"],) * 2:
             lag += f" ({lo:.0f} to {hi:.0f} h: the email's time zone is not settled)"
             if r0.get("lag_uncertain"):
                 lag += "; order uncertain"
-        out.print(
-            f"[bold]{escape(bates)}[/bold] ({sent}) -> [cyan]{escape(url)}[/cyan]{copy}\n"
-            f"  score {r0['score']:.2f}, {lag}"
-        )
+        head = Text.assemble((bates, "bold"), f" ({sent}) -> ", (url, "cyan"))
+        if r0.get("syndicated_from"):
+            head.append(f"\n  copy of {r0['syndicated_from']}")
+        head.append(f"\n  score {r0['score']:.2f}, {lag}")
+        out.print(head)
         quotes = Table(show_header=True, box=None, padding=(0, 2), expand=True)
         quotes.add_column("detail", ratio=1, overflow="fold")
         quotes.add_column("email", ratio=2)
         quotes.add_column("article", ratio=2)
         for r in items:
             quotes.add_row(
-                escape(r["detail_type"]),
-                escape(r["email_quote"] or ""),
-                escape(r["article_quote"] or ""),
+                Text(str(r["detail_type"] or "")),
+                Text(str(r["email_quote"] or "")),
+                Text(str(r["article_quote"] or "")),
             )
         out.print(quotes)
         out.print()

@@ -9,13 +9,13 @@ the registry ``warehouse.exports.EXPORTERS``.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import click
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from warehouse.exports import EXPORTERS, formats_help
@@ -34,6 +34,24 @@ class VerdictFilter(StrEnum):
     rejected = "rejected"
     unsure = "unsure"
     none = "none"
+
+
+# -- option validators (shared with foiatrace/cli.py) -------------------------------------------
+
+
+def finite(value: float | None) -> float | None:
+    """Typer callback: a number option is a finite number (``nan``, ``inf`` are usage errors)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+def non_negative(value: float | None) -> float | None:
+    """Typer callback: a finite number, 0 or more."""
+    finite(value)
+    if value is not None and value < 0:
+        raise typer.BadParameter(f"{value} is negative: give 0 or more")
+    return value
 
 
 # -- the one set of options every evidence selection shares ------------------------------------
@@ -60,7 +78,11 @@ DetailType = Annotated[
 ]
 MinScore = Annotated[
     float | None,
-    typer.Option("--min-score", help="Lowest score kept (default: the shipped threshold)."),
+    typer.Option(
+        "--min-score",
+        help="Lowest score kept, a finite number (default: the shipped threshold).",
+        callback=finite,
+    ),
 ]
 Verdict = Annotated[
     list[VerdictFilter] | None,
@@ -99,7 +121,7 @@ def _filter(
             production=production,
         )
     except ExportError as exc:
-        raise _fail(escape(str(exc)), 2) from exc
+        raise _fail(str(exc), 2) from exc
 
 
 def _archive_dir() -> Path:
@@ -125,6 +147,15 @@ def export_evidence(
     detail_type: DetailType = None,
     verdict: Verdict = None,
     production: Production = None,
+    formula_guard: Annotated[
+        bool,
+        typer.Option(
+            "--formula-guard/--no-formula-guard",
+            help="CSV: prefix cells starting with = + - @, a tab or a CR with ' so a spreadsheet "
+            "shows them as text (default). Turn off only for trusted use (a script reading the "
+            "CSV back). XLSX never writes formulas either way.",
+        ),
+    ] = True,
 ) -> None:
     """Export the evidence table: one row per email message x article x detail, with both
     quotes, shared details, score (and why, in words), lag, the review key (msg_key,
@@ -138,15 +169,18 @@ def export_evidence(
     con = _open(read_only=True)
     try:
         ev = fetch(con, filt, archive_dir=_archive_dir())
+        if not formula_guard:
+            ev.formula_guard = False
+            ev.notes.append("formula guard off (--no-formula-guard): CSV cells written as read")
         n = write(ev, fmt.value, output)
     except (ExportError, OSError) as exc:
-        raise _fail(escape(str(exc))) from exc
+        raise _fail(str(exc)) from exc
     finally:
         con.close()
     if not State.quiet:
         out.print(
-            f"{n} evidence rows ({escape(filt.describe_text())}) written to {escape(str(output))}",
-            markup=True,
+            f"{n} evidence rows ({filt.describe_text()}) written to {output}",
+            markup=False,
             soft_wrap=True,
         )
 
@@ -194,13 +228,15 @@ def review_set(
     try:
         keys = reviews.keys_for_bates(con, bates, article_url, detail)
         if not keys:
-            raise _fail(escape(f"no evidence row for {bates} x {article_url} x {detail}"), 2)
+            raise _fail(f"no evidence row for {bates} x {article_url} x {detail}", 2)
         for msg_key in keys:
             reviews.upsert(con, msg_key, article_url, detail, verdict.value, reviewer, note)
     finally:
         con.close()
     if not State.quiet:
-        out.print(escape(f"{bates} x {article_url} x {detail}: {verdict.value}"), soft_wrap=True)
+        out.print(
+            f"{bates} x {article_url} x {detail}: {verdict.value}", markup=False, soft_wrap=True
+        )
 
 
 @review_app.command("export-sheet")
@@ -221,17 +257,17 @@ def review_export_sheet(
     from warehouse.reviews import ReviewError, write_sheet
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
-        raise _fail(escape(f"{output}: a review sheet is .xlsx or .csv"), 2)
+        raise _fail(f"{output}: a review sheet is .xlsx or .csv", 2)
     filt = _filter(min_score, outlet, since, until, detail_type, verdict, production)
     con = _open(read_only=True)
     try:
         n = write_sheet(con, filt, output)
     except (ReviewError, OSError) as exc:
-        raise _fail(escape(str(exc))) from exc
+        raise _fail(str(exc)) from exc
     finally:
         con.close()
     if not State.quiet:
-        out.print(escape(f"{n} rows to review written to {output}"), soft_wrap=True)
+        out.print(f"{n} rows to review written to {output}", markup=False, soft_wrap=True)
 
 
 @review_app.command("import")
@@ -259,11 +295,11 @@ def review_import(
     try:
         res = import_sheet(con, sheet, reviewer=reviewer, force=force)
     except ReviewError as exc:
-        raise _fail(escape(str(exc)), 2) from exc
+        raise _fail(str(exc), 2) from exc
     finally:
         con.close()
     for p in res.problems:
-        err.print(escape(p), markup=False, soft_wrap=True)
+        err.print(p, markup=False, soft_wrap=True)
     summary = res.summary()
     if not State.quiet or res.problems:
         out.print(", ".join(f"{k} {v}" for k, v in summary.items()), markup=False)
@@ -326,7 +362,7 @@ def bundle_make(
             include_originals=include_originals,
         )
     except (BundleError, OSError) as exc:
-        raise _fail(escape(str(exc))) from exc
+        raise _fail(str(exc)) from exc
     finally:
         con.close()
     for w in res.warnings:

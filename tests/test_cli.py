@@ -168,7 +168,67 @@ def test_sql_is_read_only_and_machine_readable(tmp_path: Path) -> None:
     ok = runner.invoke(app, ["--db", str(db), "sql", "SELECT bates FROM messages", "-f", "json"])
     assert ok.exit_code == 0 and json.loads(ok.stdout) == [{"bates": "B-1"}]
     bad = runner.invoke(app, ["--db", str(db), "sql", "DELETE FROM emails"])
-    assert bad.exit_code == 1 and re.search(r"read.only", bad.output, re.I)
+    assert bad.exit_code == 2 and re.search(r"refused: .*read.only", bad.output, re.I)
+    missing = runner.invoke(app, ["--db", str(db), "sql", "SELECT * FROM nowhere"])
+    assert missing.exit_code == 1 and "nowhere" in missing.output  # it ran, and failed
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["export", "evidence", "-f", "csv", "-o", "{tmp}/e.csv"],
+        ["review", "export-sheet", "{tmp}/r.csv"],
+        ["bundle", "make", "{tmp}/bundle"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_min_score_must_be_a_finite_number(tmp_path: Path, cmd: list[str], value: str) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse_with_one_disclosure(db)
+    args = [a.format(tmp=tmp_path) for a in cmd]
+    result = runner.invoke(app, ["--db", str(db), *args, "--min-score", value])
+    assert result.exit_code == 2 and "not a finite number" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.glob("[erb]*"))
+
+
+@pytest.mark.parametrize("value", ["-1", "nan"])
+def test_window_days_must_be_a_number_of_days(tmp_path: Path, value: str) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse_with_one_disclosure(db)
+    result = runner.invoke(app, ["--db", str(db), "match", "--window-days", value])
+    assert result.exit_code == 2 and "--window-days" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_guard_is_on_by_default_and_can_be_turned_off(tmp_path: Path, fmt: str) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse_with_one_disclosure(db)
+    con = connect(db)
+    con.execute("UPDATE disclosures SET email_quote = '=HYPERLINK(\"http://x\")'")
+    con.close()
+    cells = {}
+    for flag in ([], ["--no-formula-guard"]):
+        out = tmp_path / f"e{len(flag)}.{fmt}"
+        result = runner.invoke(
+            app, ["--db", str(db), "export", "evidence", "-f", fmt, "-o", str(out), *flag]
+        )
+        assert result.exit_code == 0, result.output
+        if fmt == "csv":
+            cells[bool(flag)] = next(csv.DictReader(out.open(encoding="utf-8")))["email_quote"]
+        else:
+            from openpyxl import load_workbook
+
+            wb = load_workbook(out)
+            ws = wb["evidence"]
+            cell = ws.cell(2, EVIDENCE_COLUMNS.index("email_quote") + 1)
+            assert cell.data_type == "s"  # a string either way: XLSX never writes formulas
+            cells[bool(flag)] = cell.value
+            notes = [r[1].value for r in wb["metadata"].iter_rows() if r[0].value == "note"]
+            assert any("formula guard off" in (n or "") for n in notes) == bool(flag)
+    guarded = "'" if fmt == "csv" else ""
+    assert cells[False] == guarded + '=HYPERLINK("http://x")'
+    assert cells[True] == '=HYPERLINK("http://x")'
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
@@ -201,3 +261,18 @@ def test_review_verdict_shows_in_the_export(tmp_path: Path) -> None:
         app, ["--db", str(db), "review", "B-9", url, "citizenship:peru", "--verdict", "rejected"]
     )
     assert missing.exit_code == 2 and "no evidence row" in missing.output
+
+
+def test_a_bad_outlets_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "outlets.toml"
+    bad.write_text("not = [valid toml\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["--db", str(tmp_path / "w.duckdb"), "crawl", "--outlets", str(bad)]
+    )
+    assert result.exit_code == 2
+    assert "not valid TOML" in result.output and "Traceback" not in result.output
+    bad.write_text('[[outlet]]\nname = "x"\n', encoding="utf-8")
+    result = runner.invoke(
+        app, ["--db", str(tmp_path / "w.duckdb"), "crawl", "--outlets", str(bad)]
+    )
+    assert result.exit_code == 2 and "missing key" in result.output

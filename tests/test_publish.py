@@ -351,7 +351,7 @@ def test_sql_reads_the_snapshot_unless_live(tmp_path: Path) -> None:
     assert json.loads(live.stdout) == [{"s": "changed after publish"}]
     assert "live warehouse" in live.stderr
     bad = runner.invoke(app, ["--db", str(db), "sql", "DELETE FROM emails"])
-    assert bad.exit_code == 1 and re.search(r"read.only", bad.output, re.I)
+    assert bad.exit_code == 2 and re.search(r"read.only", bad.output, re.I)
 
 
 @pytest.mark.parametrize(

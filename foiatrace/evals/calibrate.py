@@ -29,6 +29,7 @@ import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from foiatrace import pipeline
 from foiatrace.evals.scenario import (
@@ -338,7 +339,7 @@ def loso_table(held: dict[str, dict[str, ScenarioResult]]) -> Table:
                 looks = [v.split("/") for k, v in m.lookalikes_reported.items()
                          if k != "syndicated_copy"]  # fmt: skip
                 table.add_row(
-                    f"{name} {src}" if i == 0 else "", method, f"{m.threshold:.2f}",
+                    Text(f"{name} {src}") if i == 0 else "", Text(method), f"{m.threshold:.2f}",
                     f"{m.strict.f1:.3f}", f"{m.lenient.precision:.3f}",
                     f"{m.lenient.recall:.3f}", f"{m.lenient.f1:.3f}", f"{m.detail_recall:.3f}",
                     f"{sum(int(a) for a, _ in looks)}/{sum(int(b) for _, b in looks)}",
@@ -349,7 +350,7 @@ def loso_table(held: dict[str, dict[str, ScenarioResult]]) -> Table:
 
 def register(eval_app: typer.Typer) -> None:
     """Add `eval calibrate` to the `eval` group."""
-    out = Console(width=None if sys.stdout.isatty() else 110)
+    out = Console(width=None if sys.stdout.isatty() else 110, emoji=False)
 
     @eval_app.command("calibrate")
     def eval_calibrate(
@@ -427,4 +428,4 @@ def register(eval_app: typer.Typer) -> None:
         out.print(loso_table(held))
         out.print(f"shipped threshold (chosen leave-one-scenario-out): {model.threshold:g}")
         if target:
-            out.print(f"model written to {target}")
+            out.print(f"model written to {target}", markup=False)

@@ -152,7 +152,8 @@ def explain(run: Any, model: ScoreModel, threshold: float) -> dict[str, list[dic
 def print_explanation(out: Any, title: str, report: dict[str, list[dict[str, Any]]]) -> None:
     """Plain, greppable text: one block per pair."""
     out.print(f"== {title}: {len(report['missed'])} label pairs missed (strict), "
-              f"{len(report['false_reports'])} pairs reported without a label")  # fmt: skip
+              f"{len(report['false_reports'])} pairs reported without a label",
+              markup=False)  # fmt: skip
     for kind in ("missed", "false_reports"):
         for r in report[kind]:
             tag = "MISSED" if kind == "missed" else "FALSE REPORT"

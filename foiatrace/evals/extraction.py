@@ -213,19 +213,22 @@ def register(eval_app: typer.Typer) -> None:
         """Serve the pages on 127.0.0.1, crawl them with the real spider, write the
         extracted article bodies; with --truth, score them beside plain trafilatura."""
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        console = Console()
+        console = Console(emoji=False)
         try:
             predicted, errors = crawl_pages(pages)
         except FileNotFoundError as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}")
+            Console(stderr=True, emoji=False).print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from exc
         predictions.parent.mkdir(parents=True, exist_ok=True)
         predictions.write_text(json.dumps(predicted, ensure_ascii=False, indent=1), "utf-8")
         if truth is None:
             if not as_json:
-                console.print(f"{len(predicted)} pages, {len(errors)} errors -> {predictions}")
+                console.print(
+                    f"{len(predicted)} pages, {len(errors)} errors -> {predictions}", markup=False
+                )
             else:
                 console.print_json(json.dumps({"pages": len(predicted), "errors": errors}))
             return
@@ -246,7 +249,7 @@ def register(eval_app: typer.Typer) -> None:
             return
         table = Table(
             "extractor", "precision", "recall", "F1", "docs", "empty",
-            title=f"article extraction, {pages} (4-gram shingles)",
+            title=f"article extraction, {escape(str(pages))} (4-gram shingles)",
         )  # fmt: skip
         for s in scores:
             table.add_row(
@@ -255,4 +258,4 @@ def register(eval_app: typer.Typer) -> None:
             )  # fmt: skip
         console.print(table)
         for line in errors:
-            console.print(f"[yellow]crawl error:[/yellow] {line}")
+            console.print(f"[yellow]crawl error:[/yellow] {escape(str(line))}")

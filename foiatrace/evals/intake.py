@@ -134,10 +134,11 @@ def make_scanned(pdf: Path, out: Path, dpi: int = 300) -> Path:
 
 def _print(title: str, res: dict[str, Any], attrib: dict[str, Any], *, verbose: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    out = Console()
-    t = Table(title=f"{title}: {res['messages']} EML messages, {res['printed']} printed")
+    out = Console(emoji=False)
+    t = Table(title=escape(f"{title}: {res['messages']} EML messages, {res['printed']} printed"))
     t.add_column("field")
     t.add_column("agree", justify="right")
     t.add_column("share", justify="right")
@@ -160,9 +161,9 @@ def _print(title: str, res: dict[str, Any], attrib: dict[str, Any], *, verbose: 
     if verbose:
         for k, miss in res["misses"].items():
             if miss:
-                out.print(f"{k} differs: {', '.join(miss)}")
+                out.print(f"{k} differs: {', '.join(miss)}", markup=False)
         for w in attrib["wrong"]:
-            out.print(f"attribution: {w}")
+            out.print(f"attribution: {w}", markup=False)
 
 
 DEFAULT_PRINT_ZONES = ["eastern", "pacific", "mountain", "arizona", "alaska", "pacific+alaska"]
@@ -270,10 +271,11 @@ def _print_printouts(
     title: str, rows: list[dict[str, Any]], timezone: str, *, verbose: bool
 ) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    out = Console()
-    t = Table(title=title)
+    out = Console(emoji=False)
+    t = Table(title=escape(title))
     columns = ["style", "printed in", "sent_at", f"as {_short(timezone)}", "from", "subject"]
     for col in [*columns, "own_text", "quotes"]:
         t.add_column(col, justify="left" if col in ("style", "printed in") else "right")
@@ -303,14 +305,15 @@ def _print_printouts(
             out.print(
                 f"  {label}: mailbox {b['owner']}{shown} -> {_short(b['zone'])}, "
                 f"confidence {b['confidence']}, {b['n']} messages"
-                + (f": {b['basis']}" if verbose else "")
+                + (f": {b['basis']}" if verbose else ""),
+                markup=False,
             )
         for e in r["errors"]:
-            out.print(f"  {label}: {e}")
+            out.print(f"  {label}: {e}", markup=False)
         if verbose:
             for k, miss in r["misses"].items():
                 if miss:
-                    out.print(f"  {label}: {k} differs: {', '.join(miss)}")
+                    out.print(f"  {label}: {k} differs: {', '.join(miss)}", markup=False)
 
 
 def register(eval_app: typer.Typer) -> None:

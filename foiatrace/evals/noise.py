@@ -31,7 +31,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from foia.models import IngestError, Message
 
@@ -319,7 +321,9 @@ def run_noise(
 
 
 def _summary_table(res: NoiseResult) -> Table:
-    table = Table(title=f"noise: {res.production} re-dated into {res.scenario}", show_header=False)
+    table = Table(
+        title=escape(f"noise: {res.production} re-dated into {res.scenario}"), show_header=False
+    )
     rows = [
         ("span", f"{res.span_start[:10]} .. {res.span_end[:10]}"),
         ("documents read", f"{res.documents} ({res.refused} refused, {res.undated} undated)"),
@@ -332,7 +336,7 @@ def _summary_table(res: NoiseResult) -> Table:
         ("time (s)", ", ".join(f"{k} {v:g}" for k, v in res.timings_s.items())),
     ]
     for k, v in rows:
-        table.add_row(k, str(v))
+        table.add_row(Text(k), Text(str(v)))
     return table
 
 
@@ -347,12 +351,12 @@ def _pairs_table(res: NoiseResult) -> Table:
         emails = list(dict.fromkeys(q["email"] for q in p.quotes))[:3]
         articles = list(dict.fromkeys(q["article"] for q in p.quotes))[:3]
         table.add_row(
-            p.bates,
-            p.article_url,
+            Text(str(p.bates)),
+            Text(str(p.article_url)),
             f"{p.score:.3f}",
-            "\n".join(p.detail_keys),
-            "\n\n".join(emails),
-            "\n\n".join(articles),
+            Text("\n".join(p.detail_keys)),
+            Text("\n\n".join(emails)),
+            Text("\n\n".join(articles)),
         )
     return table
 
@@ -406,9 +410,9 @@ def register(eval_app: typer.Typer) -> None:
                 progress=not (State.quiet or as_json),
             )
         except NoiseError as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}")
+            Console(stderr=True, emoji=False).print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(1) from exc
-        out = Console()
+        out = Console(emoji=False)
         if as_json:
             out.print_json(json.dumps(res.as_dict(), default=str))
             return

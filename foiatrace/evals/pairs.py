@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 FOLDS = 5
@@ -168,10 +169,12 @@ def register(eval_app: typer.Typer) -> None:
         and MSRP (cross-validated accuracy, F1, ROC-AUC)."""
         data = data or default_data_dir()
         if not (data / "insciout").is_dir() or not (data / "msrp").is_dir():
-            Console(stderr=True).print(f"[red]error:[/red] {data}: no insciout/ and msrp/ here")
+            Console(stderr=True, emoji=False).print(
+                f"[red]error:[/red] {escape(str(data))}: no insciout/ and msrp/ here"
+            )
             raise typer.Exit(1)
         res = run(data, msrp_limit)
-        out = Console()
+        out = Console(emoji=False)
         if as_json:
             out.print_json(json.dumps(res))
             return

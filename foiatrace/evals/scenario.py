@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawlers.serve import serve_site
@@ -251,7 +252,14 @@ def explain_scenario(
 def scenario_table(res: ScenarioResult, title: str) -> Table:
     """foiatrace and each baseline: strict and lenient pair P/R/F1, detail recall."""
     table = Table(
-        "method", "pairs", "precision", "recall", "F1", "tp/pred/exp", "details", title=title
+        "method",
+        "pairs",
+        "precision",
+        "recall",
+        "F1",
+        "tp/pred/exp",
+        "details",
+        title=escape(title),
     )
     methods = [("foiatrace", res), *((f"baseline: {k}", v) for k, v in res.baselines.items())]
     for name, r in methods:
@@ -269,7 +277,7 @@ def scenario_table(res: ScenarioResult, title: str) -> Table:
 
 def register(eval_app: typer.Typer) -> None:
     """Add `eval scenario` to the `eval` group."""
-    out = Console(width=None if sys.stdout.isatty() else 110)
+    out = Console(width=None if sys.stdout.isatty() else 110, emoji=False)
 
     @eval_app.command("scenario")
     def eval_scenario(
@@ -339,5 +347,6 @@ def register(eval_app: typer.Typer) -> None:
         if res.lookalikes_reported:
             out.print(
                 "look-alikes reported by foiatrace (hard_negatives.jsonl): "
-                + ", ".join(f"{k} {v}" for k, v in res.lookalikes_reported.items())
+                + ", ".join(f"{k} {v}" for k, v in res.lookalikes_reported.items()),
+                markup=False,
             )

@@ -183,6 +183,8 @@ class EvidenceSet:
     foiatrace_version: str
     redacted: bool = False
     notes: list[str] = field(default_factory=list)
+    # CSV: prefix formula-looking text with ' (off only for trusted use: --no-formula-guard)
+    formula_guard: bool = True
 
     def summary(self) -> dict[str, Any]:
         """Counts a reader wants first: rows, disclosures (message x article), outlets,
@@ -336,9 +338,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: Any, *, guard: bool = True) -> str:
     """A CSV field: text that a spreadsheet would run as a formula is prefixed with ``'``
-    (OWASP CSV injection); lists and dicts as JSON; booleans as true/false."""
+    (OWASP CSV injection) unless ``guard`` is off; lists and dicts as JSON; booleans as
+    true/false."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -348,7 +351,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_START) else value
+        return "'" + value if guard and value.startswith(FORMULA_START) else value
     return str(value)
 
 

@@ -19,12 +19,13 @@ from warehouse.exports.core import (
 
 
 def write_csv(ev: EvidenceSet, output: Path) -> None:
-    """UTF-8, ``\\n`` line ends, times ISO 8601 UTC, formula-looking text prefixed with '."""
+    """UTF-8, ``\\n`` line ends, times ISO 8601 UTC, formula-looking text prefixed with '
+    (unless ``ev.formula_guard`` is off)."""
     with output.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(EVIDENCE_COLUMNS)
         for r in ev.rows:
-            w.writerow([csv_cell(r[c]) for c in EVIDENCE_COLUMNS])
+            w.writerow([csv_cell(r[c], guard=ev.formula_guard) for c in EVIDENCE_COLUMNS])
 
 
 def write_json(ev: EvidenceSet, output: Path) -> None:
