@@ -32,6 +32,8 @@ class ArticleItem:
     warc_sha256: str | None = None  # sha256 of the archived payload (hex)
     warc_file: str | None = None
     warc_offset: int | None = None
+    # how the body was decoded when its declared charset did not decode (crawlers.bodytext)
+    charset_note: str | None = None
 
 
 @dataclass

@@ -3,7 +3,16 @@
 - ``SafetyMiddleware`` (first in the chain, before robots.txt is fetched): every request,
   redirects included, must go to an outlet's configured hosts; private, loopback and
   link-local addresses only when an outlet is configured there (``--base-url`` on
-  127.0.0.1 in tests and scenarios). Blocked requests never leave the process.
+  127.0.0.1 in tests and scenarios). Blocked requests never leave the process. With
+  ``--base-url`` the crawl is a sandbox: a host that is neither that origin nor an
+  outlet configured on a local address is refused (an outlet's CDN included).
+- ``SandboxRedirectMiddleware`` / ``SandboxMetaRefreshMiddleware`` (replace Scrapy's):
+  with ``--base-url`` a redirect to an outlet's canonical origin (any configured outlet)
+  is rewritten through that origin instead of being fetched from the real host; a
+  redirect back to a URL already in the request's chain (a page redirecting to itself,
+  A -> B -> A) is refused as a loop. Redirected requests bypass the duplicate filter,
+  which otherwise drops a self-redirect silently: the loop check ends such chains with
+  an error item instead.
 - ``OutletRobotsTxtMiddleware`` (replaces Scrapy's): robots.txt is that of the site a
   request stands for. With ``--base-url`` every outlet is served from one local origin
   (possibly under a path); Scrapy would fetch ``<base netloc>/robots.txt`` once for all
@@ -31,6 +40,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
@@ -104,6 +114,10 @@ class SafetyMiddleware:
         bare = _bare(host)
         if not any(bare == d or bare.endswith("." + d) for d in allowed):
             return f"blocked: off-domain host {host}"
+        base_url = getattr(self.crawler.spider, "base_url", None)
+        if base_url:
+            # a sandboxed crawl never goes to the real web, not even an outlet's own hosts
+            return f"blocked: {host} is outside --base-url {base_url}"
         if addr is None and self.resolve and self._resolves_private(host):
             return f"blocked: {host} resolves to a private address"
         return None
@@ -127,6 +141,56 @@ class SafetyMiddleware:
             reason = reason.replace("blocked: ", "blocked: redirect to ", 1)
         self.crawler.stats.inc_value("foiatrace/blocked")
         raise BlockedRequest(reason)
+
+
+class SandboxRedirectMixin:
+    """Keep redirects inside ``--base-url`` and end redirect loops (see the module)."""
+
+    crawler: Crawler
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        spider = self.crawler.spider
+        base_url = getattr(spider, "base_url", None)
+        if base_url:
+            target = spider.fetch_url(redirected.url)  # outlet origins -> the base URL
+            if target != redirected.url:
+                self.crawler.stats.inc_value("foiatrace/redirects_rewritten")
+                redirected = redirected.replace(url=target)
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if _unfragment(redirected.url) in {_unfragment(u) for u in chain}:
+            self.crawler.stats.inc_value("foiatrace/redirect_loops")
+            self.crawler.stats.inc_value("foiatrace/limits_hit")
+            hops = len(chain)
+            shown = _shown(redirected.url, request, spider)
+            raise BlockedRequest(
+                f"redirect loop: back to {shown} after {hops} redirect{'s' if hops > 1 else ''}"
+            )
+        out: Request = super()._redirect(redirected, request, reason)  # type: ignore[misc]
+        # the loop check above ends chains; the duplicate filter would drop a redirect to
+        # an already fetched URL without a trace
+        out.dont_filter = True
+        return out
+
+
+def _unfragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def _shown(url: str, request: Request, spider: Any) -> str:
+    """A fetched URL as its canonical form, when the request belongs to an outlet."""
+    slug = request.meta.get("outlet")
+    outlet = next((o for o in getattr(spider, "outlets", []) if o.slug == slug), None)
+    if outlet is None or not hasattr(spider, "canonical_url"):
+        return url
+    return str(spider.canonical_url(url, outlet))
+
+
+class SandboxRedirectMiddleware(SandboxRedirectMixin, RedirectMiddleware):
+    """Scrapy's 3xx handling, sandboxed (see ``SandboxRedirectMixin``)."""
+
+
+class SandboxMetaRefreshMiddleware(SandboxRedirectMixin, MetaRefreshMiddleware):
+    """Scrapy's ``<meta http-equiv=refresh>`` handling, sandboxed."""
 
 
 class OutletRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -7,8 +7,9 @@ expressions searched in the canonical article URL), ``listings`` (section / list
 whose article links are followed, with their pagination up to ``max_listing_pages``),
 ``article_pattern`` (regex an article URL found on a listing must match; default: a
 dated or slugged path), ``extra_domains`` (other hosts the outlet may redirect to, e.g.
-its CDN), ``max_bytes`` (response size limit). Paths are relative to the outlet's
-canonical origin ``https://<domain>``; full URLs are kept as they are.
+its CDN), ``max_bytes`` (response size limit), ``max_requests`` (request budget of this
+outlet for one crawl, below the ``FOIATRACE_MAX_REQUESTS`` default). Paths are relative
+to the outlet's canonical origin ``https://<domain>``; full URLs are kept as they are.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Outlet:
     article_pattern: str | None = None
     extra_domains: list[str] = field(default_factory=list)
     max_bytes: int | None = None
+    max_requests: int | None = None
 
     @property
     def origin(self) -> str:
@@ -109,7 +111,7 @@ def _outlet(table: Any, where: str) -> Outlet:
         if not isinstance(article_pattern, str):
             raise OutletsFileError(f"{where}: 'article_pattern' must be a string")
         patterns["article_pattern"] = [article_pattern]
-    for key in ("max_listing_pages", "max_bytes"):
+    for key in ("max_listing_pages", "max_bytes", "max_requests"):
         value = table.get(key)
         if value is not None and (not isinstance(value, int) or value < 1):
             raise OutletsFileError(f"{where}: '{key}' must be a positive integer")
@@ -140,6 +142,7 @@ def _outlet(table: Any, where: str) -> Outlet:
             d.strip().lower() for d in _str_list(table.get("extra_domains"), "extra_domains", where)
         ],
         max_bytes=table.get("max_bytes"),
+        max_requests=table.get("max_requests"),
     )
 
 

@@ -4,7 +4,9 @@ Twisted's reactor cannot be restarted, and Airflow's ``dags test`` (and any long
 worker) runs many tasks in one process: ``crawl()`` therefore always starts
 ``python -m crawlers.run`` and reads back the output file and a small summary. The
 child's log (Scrapy's, at INFO unless ``-q``) is relayed line by line to this
-process's ``crawlers.run`` logger.
+process's ``crawlers.run`` logger. ``FOIATRACE_LOOPBACK_ONLY=1`` in the environment
+(tests) makes the child refuse and report any connection off 127.0.0.1
+(``crawlers.loopback``; the summary's ``off_loopback``).
 
     python -m crawlers.run --outlets outlets.toml --out items.jsonl \
         [--base-url http://127.0.0.1:8000] [--since 2019-01-01] [--seen-file seen.json]
@@ -21,7 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,9 @@ class CrawlSummary:
     listing_pages: int = 0
     archive_file: str | None = None  # the run's WARC file (final name)
     elapsed_s: float = 0.0
+    limits_hit: int = 0  # sitemap loops/depth, request budgets, redirect loops (error rows)
+    # connections refused by FOIATRACE_LOOPBACK_ONLY=1 (tests: must stay empty)
+    off_loopback: list[str] = field(default_factory=list)
 
 
 def _level_of(line: str) -> int:
@@ -157,6 +162,10 @@ def run_in_process(
     """Run the spider in this process (once per process: the reactor cannot restart)."""
     import time
 
+    from crawlers import loopback
+
+    if loopback.enabled():
+        loopback.install()  # before Scrapy opens anything
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawlers import settings as crawl_settings
@@ -210,6 +219,8 @@ def run_in_process(
             else None
         ),
         elapsed_s=round(time.monotonic() - started, 3),
+        limits_hit=int(stats.get_value("foiatrace/limits_hit", 0)),
+        off_loopback=loopback.violations(),
     )
 
 

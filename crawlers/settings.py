@@ -64,6 +64,11 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt of the site a request stands for (the mapped origin with --base-url)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.OutletRobotsTxtMiddleware": 100,
+    # redirects stay inside --base-url, and loops end with an error item (same order)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawlers.middlewares.SandboxMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawlers.middlewares.SandboxRedirectMiddleware": 600,
 }
 # Added by crawlers.run when an archive directory is given. Responses pass middlewares
 # from high to low: above RedirectMiddleware (600) so 3xx are archived, and above
@@ -73,6 +78,23 @@ SPIDER_MIDDLEWARES = {"crawlers.middlewares.ErrorItemsMiddleware": 1000}
 FOIATRACE_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled per retry
 FOIATRACE_RETRY_BACKOFF_MAX = 60.0
 FOIATRACE_RESOLVE_CHECK = True  # refuse outlet names that resolve to private addresses
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Limits against hostile or broken sites (each hit is an error item naming the URL).
+# Defaults no real outlet reaches: sitemap indexes nest one level by the protocol, a few
+# sites use three; the biggest archives list tens of thousands of sitemaps.
+FOIATRACE_MAX_INDEX_DEPTH = _env_int("FOIATRACE_MAX_INDEX_DEPTH", 5)  # index -> index -> ...
+# per outlet: sitemaps, feeds, listing pages and robots.txt-announced sitemaps requested
+FOIATRACE_MAX_INDEX_REQUESTS = _env_int("FOIATRACE_MAX_INDEX_REQUESTS", 200_000)
+# per outlet: every request the spider makes (index and articles); the outlets file's
+# ``max_requests`` lowers it for one outlet
+FOIATRACE_MAX_REQUESTS = _env_int("FOIATRACE_MAX_REQUESTS", 5_000_000)
+FOIATRACE_BUDGET_ERROR_ROWS = 100  # error items per outlet for URLs refused by a budget
 
 ITEM_PIPELINES = {"crawlers.pipelines.JsonLinesPipeline": 500}
 # Where JsonLinesPipeline writes (set per crawl by crawlers.run).

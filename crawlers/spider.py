@@ -11,6 +11,16 @@ outlets file) are followed through their pagination for outlets without a comple
 sitemap. Every failure (HTTP error, DNS, timeout, robots.txt, a blocked or oversized
 response, a page that is not an article, an exception in a callback) becomes a
 ``CrawlErrorItem`` naming the URL, and the crawl goes on.
+
+Hostile or broken sites cannot keep the crawl busy forever: each sitemap or feed URL is
+requested once per crawl (a sitemap index listing itself, or A -> B -> A, is a "sitemap
+loop" error naming the URL), sitemap indexes nest at most ``FOIATRACE_MAX_INDEX_DEPTH``
+levels, and each outlet has a request budget (``FOIATRACE_MAX_INDEX_REQUESTS`` for
+sitemaps, feeds and listing pages, ``FOIATRACE_MAX_REQUESTS`` or the outlet's
+``max_requests`` for everything); every limit hit is an error item naming the URL and the
+limit. A body that is not text (binary junk served as ``text/html``) is an error; one
+whose declared charset does not decode is decoded by detection and says so
+(``crawlers.bodytext``).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import ipaddress
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +45,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawlers.bodytext import NotText, decode_body
 from crawlers.dates import older_than, parse_datetime, to_iso, utc_now_iso
 from crawlers.extract import extract_article
 from crawlers.feeds import parse_feed
@@ -45,6 +57,13 @@ MAX_GUNZIP_BYTES = 64 * 1024 * 1024
 
 
 _VIA_RANK = {"sitemap": 0, "feed": 1, "listing": 2, "list": 3}
+_INDEX_KINDS = ("sitemap", "feed", "robots")  # fetched once per crawl (the visited set)
+
+# Limit defaults when the spider runs without crawlers.settings (unit tests)
+MAX_INDEX_DEPTH = 5
+MAX_INDEX_REQUESTS = 200_000
+MAX_REQUESTS = 5_000_000
+BUDGET_ERROR_ROWS = 100
 
 
 @dataclass
@@ -239,6 +258,16 @@ class ArticleSpider(scrapy.Spider):
         self.skipped_since: set[str] = set()
         self.listing_pages: set[str] = set()
         self.allowed_hosts, self.configured_netlocs = self._host_policy()
+        # hostile-site limits (set from the crawl settings in from_crawler)
+        self.max_index_depth = MAX_INDEX_DEPTH
+        self.max_index_requests = MAX_INDEX_REQUESTS
+        self.max_requests = MAX_REQUESTS
+        self.budget_error_rows = BUDGET_ERROR_ROWS
+        self.index_seen: set[tuple[str, str]] = set()  # (kind, canonical) requested
+        self.requests_made: Counter[str] = Counter()  # per outlet slug
+        self.index_requests_made: Counter[str] = Counter()
+        self.budget_refused: Counter[str] = Counter()
+        self.refused: set[str] = set()
         # fault injection for tests: callbacks raise on matching URLs (never set in production)
         fault = os.environ.get("FOIATRACE_CRAWL_FAULT_URLS", "")
         self.fault = re.compile(fault) if fault else None
@@ -264,6 +293,13 @@ class ArticleSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_index_depth = settings.getint("FOIATRACE_MAX_INDEX_DEPTH", MAX_INDEX_DEPTH)
+        spider.max_index_requests = settings.getint(
+            "FOIATRACE_MAX_INDEX_REQUESTS", MAX_INDEX_REQUESTS
+        )
+        spider.max_requests = settings.getint("FOIATRACE_MAX_REQUESTS", MAX_REQUESTS)
+        spider.budget_error_rows = settings.getint("FOIATRACE_BUDGET_ERROR_ROWS", BUDGET_ERROR_ROWS)
         # Settings are still mutable here (they freeze after the spider is created).
         slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
         loopback_conc = crawler.settings.getint("LOOPBACK_CONCURRENCY", 8)
@@ -336,22 +372,90 @@ class ArticleSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request | CrawlErrorItem]:
         for outlet in self.outlets:
+            first: list[scrapy.Request | CrawlErrorItem | None] = []
             for url in outlet.sitemap_urls():
-                yield self._index_request(outlet, url, "sitemap")
+                first.append(self._index_request(outlet, url, "sitemap"))
             for url in outlet.feed_urls():
-                yield self._index_request(outlet, url, "feed")
+                first.append(self._index_request(outlet, url, "feed"))
             if not (outlet.sitemap_urls() or outlet.feed_urls() or outlet.urls or outlet.listings):
-                yield self._index_request(outlet, outlet.absolute("/robots.txt"), "robots")
+                first.append(self._index_request(outlet, outlet.absolute("/robots.txt"), "robots"))
             for url in outlet.listing_urls():
-                yield self._index_request(outlet, url, "listing", page=1)
+                first.append(self._index_request(outlet, url, "listing", page=1))
+            for out in first:
+                if out is not None:
+                    yield out
             for url in outlet.article_urls():
                 canonical = self.canonical_url(url, outlet)
                 for out in self._consider(outlet, canonical, Discovery(outlet.slug, "list")):
                     yield out
 
+    def _limit(self, outlet: Outlet, url: str, reason: str) -> CrawlErrorItem:
+        """An error item for a limit hit (loop, depth, budget), counted for the summary."""
+        self.crawler.stats.inc_value("foiatrace/limits_hit")
+        return self._error(url, outlet.slug, reason)
+
+    def _over_budget(self, outlet: Outlet, url: str, index: bool) -> CrawlErrorItem | bool:
+        """Count a new request of this outlet against its budgets.
+
+        False when it may be made; otherwise the error item naming the URL and the limit
+        (True once ``budget_error_rows`` items were given for this outlet: the rest are
+        only counted, so a huge hostile sitemap cannot flood the errors table either).
+        """
+        limit = self.max_requests
+        name = "FOIATRACE_MAX_REQUESTS"
+        if outlet.max_requests is not None and outlet.max_requests < limit:
+            limit, name = outlet.max_requests, "max_requests"
+        reason = None
+        if self.requests_made[outlet.slug] >= limit:
+            reason = f"request budget: {limit} requests for outlet {outlet.slug} ({name})"
+        elif index and self.index_requests_made[outlet.slug] >= self.max_index_requests:
+            reason = (
+                f"request budget: {self.max_index_requests} sitemap/feed/listing requests "
+                f"for outlet {outlet.slug} (FOIATRACE_MAX_INDEX_REQUESTS)"
+            )
+        if reason is None:
+            self.requests_made[outlet.slug] += 1
+            self.index_requests_made[outlet.slug] += int(index)
+            return False
+        self.budget_refused[outlet.slug] += 1
+        if self.budget_refused[outlet.slug] > self.budget_error_rows:
+            self.crawler.stats.inc_value("foiatrace/limits_hit")
+            return True
+        if self.budget_refused[outlet.slug] == self.budget_error_rows:
+            reason += "; later refusals are counted in the log, without an error item"
+        return self._limit(outlet, url, reason)
+
     def _index_request(
-        self, outlet: Outlet, canonical: str, kind: str, **extra: Any
-    ) -> scrapy.Request:
+        self,
+        outlet: Outlet,
+        canonical: str,
+        kind: str,
+        chain: tuple[str, ...] = (),
+        **extra: Any,
+    ) -> scrapy.Request | CrawlErrorItem | None:
+        """A sitemap/feed/robots.txt/listing request, or the limit it hits (None: this
+        sitemap or feed was already requested in this crawl, by another index)."""
+        if kind in _INDEX_KINDS:
+            path = " -> ".join((*chain, canonical))
+            if canonical in chain:
+                self.crawler.stats.inc_value("foiatrace/index_loops")
+                return self._limit(outlet, canonical, f"{kind} loop: {path}")
+            if (kind, canonical) in self.index_seen:
+                self.crawler.stats.inc_value("foiatrace/index_duplicates")
+                return None
+            if len(chain) > self.max_index_depth:
+                return self._limit(
+                    outlet,
+                    canonical,
+                    f"{kind} nesting deeper than {self.max_index_depth} levels "
+                    f"(FOIATRACE_MAX_INDEX_DEPTH): {path}",
+                )
+            self.index_seen.add((kind, canonical))
+        refused = self._over_budget(outlet, canonical, index=True)
+        if refused is not False:
+            return refused if isinstance(refused, CrawlErrorItem) else None
+        if chain:
+            extra["index_chain"] = list(chain)
         callback = {
             "sitemap": self.parse_sitemap,
             "feed": self.parse_feed,
@@ -372,12 +476,14 @@ class ArticleSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request | CrawlErrorItem]:
         """Outlets configured without sitemap or feed: use robots.txt's Sitemap lines."""
         outlet = self._outlet(response.meta["outlet"])
         text = response.body.decode("utf-8", errors="replace")
         for url in sitemaps_from_robots(text):
-            yield self._index_request(outlet, self.canonical_url(url, outlet), "sitemap")
+            out = self._index_request(outlet, self.canonical_url(url, outlet), "sitemap")
+            if out is not None:
+                yield out
 
     def _index_entries(
         self, response: Response, kind: str
@@ -449,6 +555,7 @@ class ArticleSpider(scrapy.Spider):
                 yield out
         if parsed is None:
             return
+        chain = (*response.meta.get("index_chain", ()), response.meta["canonical"])
         for entry in parsed["entries"]:
             canonical = self.canonical_url(entry["url"], outlet)
             published = parse_datetime(entry.get("published"))
@@ -456,7 +563,9 @@ class ArticleSpider(scrapy.Spider):
             if parsed["index"]:
                 if self.since and modified and older_than(modified, self.since):
                     continue  # the child sitemap has not changed since then
-                yield self._index_request(outlet, canonical, "sitemap")
+                out = self._index_request(outlet, canonical, "sitemap", chain)
+                if out is not None:
+                    yield out
                 continue
             found = Discovery(outlet.slug, kind, published, modified, entry.get("title"))
             yield from self._consider(outlet, canonical, found)
@@ -485,17 +594,19 @@ class ArticleSpider(scrapy.Spider):
             canonical = self.canonical_url(nxt, outlet)
             if canonical not in self.listing_pages:
                 self.listing_pages.add(canonical)
-                yield self._index_request(outlet, canonical, "listing", page=page + 1)
+                out = self._index_request(outlet, canonical, "listing", page=page + 1)
+                if out is not None:
+                    yield out
 
     def _consider(
         self, outlet: Outlet, canonical: str, found: Discovery
-    ) -> Iterator[scrapy.Request]:
+    ) -> Iterator[scrapy.Request | CrawlErrorItem]:
         """Decide whether a discovered article is fetched: allow/deny, since, seen."""
         if not outlet.wants(canonical):
             return
         known = self.discovered.get(canonical)
         self.discovered[canonical] = found if known is None else known.merged(found)
-        if canonical in self.scheduled:
+        if canonical in self.scheduled or canonical in self.refused:
             return
         newest = self.discovered[canonical].newest
         if self.since and newest is not None and older_than(newest, self.since):
@@ -510,6 +621,12 @@ class ArticleSpider(scrapy.Spider):
                 return
             # said to have changed: ask conditionally, a 304 keeps the stored version
             conditional(self.validators.get(canonical, {}), headers, extra)
+        refused = self._over_budget(outlet, canonical, index=False)
+        if refused is not False:
+            self.refused.add(canonical)
+            if isinstance(refused, CrawlErrorItem):
+                yield refused
+            return
         self.scheduled.add(canonical)
         yield scrapy.Request(
             self.fetch_url(canonical),
@@ -543,11 +660,18 @@ class ArticleSpider(scrapy.Spider):
         if ctype and "html" not in ctype and not _looks_like_html(body):
             yield self._error(requested, outlet.slug, f"not HTML ({ctype.split(';')[0]})")
             return
-        html: bytes | str = body
-        if isinstance(response, TextResponse) and body is response.body:
-            html = response.text  # decoded with the HTTP charset, when the server sent one
         try:
-            page = extract_article(html, response.url)
+            # strictly, never with silent U+FFFD (Scrapy's response.text would)
+            decoded = decode_body(body, ctype)
+        except NotText as exc:
+            record = (meta.get("warc") or {}).get("warc_record_id")
+            yield self._error(requested, outlet.slug, str(exc), record)
+            return
+        if decoded.note:
+            self.logger.warning("%s: %s", requested, decoded.note)
+            self.crawler.stats.inc_value("foiatrace/charset_detected")
+        try:
+            page = extract_article(decoded.text, response.url)
         except ValueError as exc:
             yield self._error(requested, outlet.slug, str(exc))
             return
@@ -579,6 +703,7 @@ class ArticleSpider(scrapy.Spider):
             warc_sha256=warc.get("warc_sha256"),
             warc_file=warc.get("warc_file"),
             warc_offset=warc.get("warc_offset"),
+            charset_note=decoded.note,
             **validators,
         )
 
@@ -627,3 +752,6 @@ class ArticleSpider(scrapy.Spider):
         stats.set_value("foiatrace/skipped_seen", len(self.skipped_seen - self.scheduled))
         stats.set_value("foiatrace/skipped_since", len(self.skipped_since - self.scheduled))
         stats.set_value("foiatrace/listing_pages", len(self.listing_pages))
+        for slug, count in sorted(self.budget_refused.items()):
+            self.logger.warning("outlet %s: %d requests refused by its budgets", slug, count)
+        stats.set_value("foiatrace/budget_refused", sum(self.budget_refused.values()))
