@@ -12,10 +12,14 @@ not production files and are passed over.
 and reader version are already recorded for the production is hashed, not read (see
 :mod:`foia.readers` for what the version key holds and when to bump it).
 
-Guards: files over ``max_bytes`` are refused unread (a mis-delivered disk image must not
-exhaust memory); zip members are never written outside a temporary folder (``../`` and
-absolute names are refused), their declared sizes are checked before extraction, and
-archives nest at most two deep.
+Guards (:mod:`foia.limits` lists them all): files over ``max_bytes`` are refused unread (a
+mis-delivered disk image must not exhaust memory); every file's reader runs in a worker
+process with a time and an address-space limit (:mod:`foia.isolate`), so a file that would
+hang or balloon the parser costs one error row; zip members are never written outside a
+temporary folder (``../`` and absolute names are refused), their declared sizes, expansion
+ratio and total are checked before extraction, each member is read on its own (a bad one
+is its own error), and archives nest at most two deep. A file that gives nothing at all
+(a blank PDF) is an error, never a silent zero.
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from foia import limits
+from foia.isolate import Outcome, Worker, call_inline, isolation_enabled
 from foia.models import IngestError, Message
 from foia.pdf import DEFAULT_TZ
-from foia.readers import Member, ReadOptions, reader_for, unsupported, version_key
+from foia.readers import BY_NAME, Member, ReadOptions, reader_for, unsupported, version_key
 
-DEFAULT_MAX_BYTES = int(float(os.environ.get("FOIATRACE_MAX_FILE_MB", "128")) * 1024 * 1024)
-MAX_ZIP_DEPTH = 2
+DEFAULT_MAX_BYTES = int(limits.get("file size") * 1024 * 1024)  # at import; see max_bytes
 
 Known = Callable[[str, str], bool]  # (sha256, reader version key) -> already read?
 
@@ -55,6 +60,8 @@ class FileResult:
     size: int = 0
     records: list[Message | IngestError] = field(default_factory=list)
     complete: bool = False
+    seconds: float = 0.0  # parse time (0 for archives: their members carry theirs)
+    peak_kb: int = 0  # peak resident memory of the worker while parsing it (0: not measured)
 
     @property
     def messages(self) -> int:
@@ -79,8 +86,27 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def _run_reader(name: str, path: Path, opts: ReadOptions) -> list[Message | IngestError]:
+    """One file's records, and an error row for each limit its reader hit (a cut header, a
+    cut body, quotes left unsplit: :func:`foia.limits.note`); runs in the worker process."""
+    with limits.collect() as notes:
+        records: list[Message | IngestError] = list(BY_NAME[name].read(path, opts))
+    return records + [IngestError(str(path), n) for n in dict.fromkeys(notes)]
+
+
+def _parse(path: Path, shown: str, name: str, opts: ReadOptions, worker: Worker | None) -> Outcome:
+    if worker is None:
+        return call_inline(shown, _run_reader, name, path, opts)
+    return worker.call(shown, _run_reader, name, path, opts)
+
+
 def _read_file(
-    path: Path, shown: str, opts: ReadOptions, known: Known | None, depth: int
+    path: Path,
+    shown: str,
+    opts: ReadOptions,
+    known: Known | None,
+    depth: int,
+    worker: Worker | None = None,
 ) -> Iterator[FileResult]:
     """Results of one file: an archive's members first, then the archive itself."""
     res = FileResult(shown)
@@ -90,20 +116,22 @@ def _read_file(
         yield res
         return
     res.reader = reader.name
+    max_depth = limits.get_int("zip depth")
     try:
         res.size = size = path.stat().st_size
         if size > opts.max_bytes:
+            why = limits.over("file size", size / 2**20, opts.max_bytes / 2**20)
             res.records.append(IngestError(
-                shown, f"file too large: {size / 2**20:.1f} MiB > limit "
-                f"{opts.max_bytes / 2**20:.0f} MiB",
+                shown, f"file too large: {why}",
                 "raise the limit with FOIATRACE_MAX_FILE_MB or ingest(max_bytes=...)",
             ))  # fmt: skip
         elif size == 0:
             res.records.append(IngestError(shown, "empty file (0 bytes)"))
-        elif reader.archive and depth >= MAX_ZIP_DEPTH:
-            res.records.append(
-                IngestError(shown, f"zip nested deeper than {MAX_ZIP_DEPTH} levels; not opened")
-            )
+        elif reader.archive and depth >= max_depth:
+            res.records.append(IngestError(
+                shown, f"zip nested deeper than {max_depth} levels; not opened "
+                f"({limits.over('zip depth', depth + 1)})",
+            ))  # fmt: skip
         else:
             res.version = version_key(reader, opts)
             res.sha256 = _sha256(path)
@@ -118,19 +146,30 @@ def _read_file(
         return
     res.status = "read"
     members_complete = True
-    try:
-        for rec in reader.read(path, opts):
-            if isinstance(rec, Member):
-                member = rec.source.replace(str(path), shown, 1)
-                for sub in _read_file(rec.path, member, opts, known, depth + 1):
-                    members_complete &= sub.complete or sub.status == "skipped"
-                    yield sub
-            else:
-                res.records.append(rec)
-    except OSError as exc:
-        res.records.append(IngestError(shown, f"cannot read file: {exc.strerror or exc}"))
-    except Exception as exc:  # noqa: BLE001 - last line of defence: report, go on
-        res.records.append(IngestError(shown, f"unexpected error: {type(exc).__name__}", str(exc)))
+    if reader.archive:  # extraction is bounded by declared sizes; members go to the worker
+        try:
+            for rec in reader.read(path, opts):
+                if isinstance(rec, Member):
+                    member = rec.source.replace(str(path), shown, 1)
+                    for sub in _read_file(rec.path, member, opts, known, depth + 1, worker):
+                        members_complete &= sub.complete or sub.status == "skipped"
+                        yield sub
+                else:
+                    res.records.append(rec)
+        except OSError as exc:
+            res.records.append(IngestError(shown, f"cannot read file: {exc.strerror or exc}"))
+        except Exception as exc:  # noqa: BLE001 - last line of defence: report, go on
+            res.records.append(
+                IngestError(shown, f"unexpected error: {type(exc).__name__}", str(exc))
+            )
+    else:
+        out = _parse(path, shown, reader.name, opts, worker)
+        res.records.extend(out.records)
+        res.seconds, res.peak_kb = out.seconds, out.peak_kb
+        if not res.records:
+            res.records.append(IngestError(
+                shown, "nothing read: the file gives no message (a blank document?)"
+            ))  # fmt: skip
     if shown != str(path):  # inside an archive: name the member as archive!member
         for r in res.records:
             r.source_file = r.source_file.replace(str(path), shown)
@@ -158,12 +197,17 @@ def iter_files(
     layer), ``force`` or ``never`` (see :mod:`foia.pdf_reader`).
     """
     opts = ReadOptions(default_tz, ocr, max_bytes)
-    for path in _walk(paths):
-        if not path.exists():
-            missing = IngestError(str(path), "no such file or directory")
-            yield FileResult(str(path), records=[missing])
-            continue
-        yield from _read_file(path, str(path), opts, known, 0)
+    worker = Worker() if isolation_enabled() else None
+    try:
+        for path in _walk(paths):
+            if not path.exists():
+                missing = IngestError(str(path), "no such file or directory")
+                yield FileResult(str(path), records=[missing])
+                continue
+            yield from _read_file(path, str(path), opts, known, 0, worker)
+    finally:
+        if worker is not None:
+            worker.close()
 
 
 def iter_production(

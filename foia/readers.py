@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from foia import limits
 from foia.models import IngestError, Message
 
 INTAKE_VERSION = 1  # code shared by every reader; see the module docstring
@@ -110,17 +111,54 @@ def _safe_member(name: str) -> bool:
     return not (p.is_absolute() or ".." in p.parts or (p.parts and ":" in p.parts[0]))
 
 
+_RATIO_FLOOR = 2**20  # members under 1 MB may compress well (a page of spaces) without harm
+
+
+def _member_refusal(info: zipfile.ZipInfo, opts: ReadOptions, total: int) -> str | None:
+    """Why a member is not extracted (declared sizes, which zipfile then enforces), or None."""
+    if info.file_size > opts.max_bytes:
+        why = limits.over("file size", info.file_size / 2**20, opts.max_bytes / 2**20)
+        return f"file too large: {why} in the archive"
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > _RATIO_FLOOR and ratio > limits.get("zip ratio"):
+        return limits.over("zip ratio", ratio) + " (a zip bomb?)"
+    cap_mb = limits.get("zip size")
+    if (total + info.file_size) / 2**20 > cap_mb:
+        return limits.over("zip size", (total + info.file_size) / 2**20, cap_mb)
+    if info.flag_bits & 0x1:
+        return "encrypted zip member: password required"
+    return None
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, cap: int) -> None:
+    """Copy one member in 1 MiB chunks, never more than ``cap`` bytes."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with zf.open(info) as src_f, target.open("wb") as out:
+        while written <= cap and (chunk := src_f.read(min(2**20, cap + 1 - written))):
+            out.write(chunk)
+            written += len(chunk)
+
+
 def _zip_members(path: Path, opts: ReadOptions) -> Iterator[Record]:
     """Members one at a time in a temporary folder, never outside it (``../`` and absolute
-    names are refused), declared sizes checked before extraction; hidden names ignored."""
+    names are refused), declared sizes checked before extraction (one member's size, the
+    expansion ratio, the archive's total: :mod:`foia.limits`); hidden names ignored. Each
+    member stands alone: one that cannot be extracted is its own error, the rest are read."""
     shown = str(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield IngestError(shown, "corrupt zip archive", str(exc))
+        infos = zf.infolist()
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, OSError, ValueError on garbage
+        yield IngestError(shown, "corrupt zip archive", f"{type(exc).__name__}: {exc}"[:500])
         return
-    with zf, tempfile.TemporaryDirectory(prefix="foiatrace-zip-") as tmp:
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
+    if len(infos) > limits.get("zip members"):
+        zf.close()
+        yield IngestError(shown, limits.over("zip members", len(infos)))
+        return
+    total = 0
+    with zf, tempfile.TemporaryDirectory(prefix=limits.temp_prefix("zip")) as tmp:
+        for info in sorted(infos, key=lambda i: i.filename):
             name = info.filename
             member = f"{shown}!{name}"
             if info.is_dir():
@@ -133,21 +171,17 @@ def _zip_members(path: Path, opts: ReadOptions) -> Iterator[Record]:
             if reader_for(name) is None:
                 yield unsupported(member)
                 continue
-            if info.file_size > opts.max_bytes:
-                yield IngestError(
-                    member, f"file too large: {info.file_size / 2**20:.1f} MiB in the archive"
-                )
+            refusal = _member_refusal(info, opts, total)
+            if refusal:
+                yield IngestError(member, refusal)
                 continue
-            if info.flag_bits & 0x1:
-                yield IngestError(member, "encrypted zip member: password required")
-                continue
+            total += info.file_size
             target = Path(tmp) / PurePosixPath(name.replace("\\", "/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with zf.open(info) as src_f, target.open("wb") as out:
-                    out.write(src_f.read(opts.max_bytes + 1))
-            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
-                yield IngestError(member, "corrupt zip member", str(exc))
+                _extract(zf, info, target, opts.max_bytes)
+            except Exception as exc:  # noqa: BLE001 - zlib.error, BadZipFile, NotImplemented...
+                target.unlink(missing_ok=True)
+                yield IngestError(member, "corrupt zip member", f"{type(exc).__name__}: {exc}")
                 continue
             yield Member(member, target)
             target.unlink(missing_ok=True)
@@ -170,6 +204,7 @@ READERS: tuple[Reader, ...] = (
 )  # fmt: skip
 
 BY_EXTENSION: dict[str, Reader] = {ext: r for r in READERS for ext in r.extensions}
+BY_NAME: dict[str, Reader] = {r.name: r for r in READERS}
 
 
 def reader_for(name: str | Path) -> Reader | None:

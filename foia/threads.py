@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from foia import limits
 from foia.models import QuotedBlock
 
 # --------------------------------------------------------------------------- lines
@@ -144,7 +145,7 @@ def _find_boundary(lines: list[_Line], begin: int = 0) -> _Boundary | None:
             return _Boundary(i, "original_message", 1)
         if _FORWARD_RE.match(text):
             return _Boundary(i, "forward", 1)
-        if (i == 0 or _blank(lines[i - 1])) and _looks_like_header_block(lines, i):
+        if (i == begin or _blank(lines[i - 1])) and _looks_like_header_block(lines, i):
             return _Boundary(i, "outlook", 0)
     return None
 
@@ -163,8 +164,8 @@ def _next_nonblank_prefixed(lines: list[_Line], i: int) -> bool:
 def _next_header(lines: list[_Line], i: int) -> bool:
     while i < len(lines) and _blank(lines[i]):
         i += 1
-    if i < len(lines) and _is_prefixed(lines[i]):
-        return _looks_like_header_block([_unprefix(x) for x in lines], i)
+    if i < len(lines) and _is_prefixed(lines[i]):  # the 7 lines a header block may take
+        return _looks_like_header_block([_unprefix(x) for x in lines[i : i + 7]], 0)
     return _looks_like_header_block(lines, i)
 
 
@@ -200,16 +201,32 @@ def _parse_attribution(text: str) -> tuple[str | None, str | None]:
 # --------------------------------------------------------------------------- splitting
 
 
-def _split(lines: list[_Line]) -> tuple[list[_Line], list[QuotedBlock]]:
-    """Own lines of this level, and every quoted block (nested ones flattened, in order)."""
-    boundary = _find_boundary(lines)
-    if boundary is None:
-        return lines, []
-    own = lines[: boundary.index]
-    blocks: list[QuotedBlock] = []
-    i = boundary.index
+def _split(lines: list[_Line], depth: int = 0) -> tuple[list[_Line], list[QuotedBlock]]:
+    """Own lines of this level, and every quoted block (nested ones flattened, in order).
 
-    if boundary.style in ("prefixed", "gmail", "apple"):
+    Blocks one after another (inline replies) are taken in a loop, each scan starting where
+    the last block ended, so their number costs linear time; nested blocks recurse, at most
+    ``FOIATRACE_MAX_QUOTE_DEPTH`` deep (each level copies the text it unprefixes, so a
+    hostile nesting thousands deep would cost quadratic time and memory): deeper quotes
+    stay in the text of the deepest block split, and a note records it.
+    """
+    cap = limits.get_int("quote depth")
+    if depth > cap:
+        limits.note(limits.over("quote depth", None, cap) + "; deeper quotes left unsplit")
+        return lines, []
+    segments: list[list[_Line]] = []  # own lines before, between and after '>' blocks
+    blocks: list[QuotedBlock] = []
+    begin = 0
+    while True:
+        boundary = _find_boundary(lines, begin)
+        if boundary is None:
+            segments.append(lines[begin:])
+            break
+        segments.append(lines[begin : boundary.index])
+        i = boundary.index
+        if boundary.style not in ("prefixed", "gmail", "apple"):
+            blocks.extend(_header_block_quote(lines, boundary, depth))
+            break
         header_from = header_sent = None
         if boundary.header_lines:
             attrib = " ".join(x.text.strip() for x in lines[i : i + boundary.header_lines])
@@ -220,24 +237,38 @@ def _split(lines: list[_Line]) -> tuple[list[_Line], list[QuotedBlock]]:
             k += 1
         if k < len(lines) and _is_prefixed(lines[k]):
             end = k
-            while end < len(lines) and (
-                _is_prefixed(lines[end])
-                or (_blank(lines[end]) and _next_nonblank_prefixed(lines, end))
-            ):
-                end += 1
+            while end < len(lines):
+                if _is_prefixed(lines[end]):
+                    end += 1
+                    continue
+                nxt = end
+                while nxt < len(lines) and _blank(lines[nxt]):
+                    nxt += 1
+                if nxt > end and nxt < len(lines) and _is_prefixed(lines[nxt]):
+                    end = nxt  # blank lines inside a quote
+                    continue
+                break
             content = [_unprefix(x) if _is_prefixed(x) else x for x in lines[k:end]]
         else:  # attribution followed by an unprefixed copy: it runs to the end
             end = len(lines)
             content = lines[j:]
-        blocks.extend(_block(boundary.style, lines[i:end], content, header_from, header_sent))
-        rest_own, rest_blocks = _split(lines[end:])
-        # Text after a quote is the sender's (inline or bottom-posted reply).
-        if any(not _blank(x) for x in rest_own):
-            own = own + [_Line("", -1, -1)] + rest_own
-        blocks.extend(rest_blocks)
-        return own, blocks
+        blocks.extend(
+            _block(boundary.style, lines[i:end], content, header_from, header_sent, None, depth)
+        )
+        begin = end
+    # Text after a quote is the sender's (inline or bottom-posted reply): segments up to the
+    # last one with words, each after a separator line.
+    last = max((n for n, seg in enumerate(segments) if any(not _blank(x) for x in seg)), default=0)
+    own = list(segments[0])
+    for seg in segments[1 : last + 1]:
+        own += [_Line("", -1, -1), *seg]
+    return own, blocks
 
-    # Outlook / original message / forward: a header block, then the earlier message to the end.
+
+def _header_block_quote(lines: list[_Line], boundary: _Boundary, depth: int) -> list[QuotedBlock]:
+    """Outlook / original message / forward: a header block, then the earlier message to the
+    end of the body."""
+    i = boundary.index
     j = i + boundary.header_lines
     tail = lines[j:]
     first = next((x for x in tail if not _blank(x)), None)
@@ -255,10 +286,9 @@ def _split(lines: list[_Line]) -> tuple[list[_Line], list[QuotedBlock]]:
         k += 1
     header_from = address_or_name(fields["from"]) if fields.get("from") else None
     sent = fields.get("sent") or fields.get("date")
-    blocks.extend(
-        _block(boundary.style, lines[i:], tail[k:], header_from, sent, fields.get("subject"))
+    return _block(
+        boundary.style, lines[i:], tail[k:], header_from, sent, fields.get("subject"), depth
     )
-    return own, blocks
 
 
 def _block(
@@ -268,8 +298,9 @@ def _block(
     header_from: str | None,
     header_sent: str | None,
     header_subject: str | None = None,
+    depth: int = 0,
 ) -> list[QuotedBlock]:
-    inner_own, inner_blocks = _split(content)
+    inner_own, inner_blocks = _split(content, depth + 1)
     text, _sig, _disc = strip_signature_and_disclaimer(_join(inner_own))
     real = [x for x in whole if x.start >= 0]
     block = QuotedBlock(
@@ -406,11 +437,15 @@ def _signature_start(lines: list[str]) -> int | None:
     if len(content) < 2:
         return None
     first = content[0]
+    # sig_tail[i]: every line from i on is signature-like (one pass, not one per candidate)
+    sig_tail = [True] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        sig_tail[i] = sig_tail[i + 1] and _signature_like(lines[i])
     for i in content[1:]:
-        if _DASHES_RE.match(lines[i]) and all(_signature_like(s) for s in lines[i:]):
+        if sig_tail[i] and _DASHES_RE.match(lines[i]):
             return i
     for i in content[1:]:
-        if _DEVICE_RE.match(lines[i]) and all(_signature_like(s) for s in lines[i:]):
+        if sig_tail[i] and _DEVICE_RE.match(lines[i]):
             return i
     # The last sign-off ("Thanks,") in the tail: what follows is name/title/phone lines.
     for i in reversed(content[-15:]):

@@ -28,6 +28,13 @@ from typing import Any
 from foiatrace.progress import progress_bar
 from warehouse import load
 from warehouse.db import connect
+from warehouse.emails import (
+    SOURCE_RANK,
+    conflict_key,
+    record_message_sources,
+    same_message,
+    source_position,
+)
 from warehouse.runs import step_run
 
 log = logging.getLogger("foiatrace")
@@ -159,7 +166,11 @@ def ingest(
     auto|force|never.
     """
     from foia.ingest import DEFAULT_MAX_BYTES, iter_files
+    from foia.limits import clean_stale_temp
 
+    removed = clean_stale_temp()  # OCR and zip folders of runs that were killed
+    if removed:
+        log.info("ingest: removed %d temporary folder(s) of runs that died", len(removed))
     paths = [Path(p) for p in paths]
     production = production or (paths[0].resolve().name if paths else "production")
     con = connect(db)
@@ -179,6 +190,8 @@ def ingest(
         "changed": 0,
         "unchanged": 0,
         "errors": 0,
+        "copies": 0,
+        "conflicts": 0,
         "error_list": [],
     }
     known = {} if reread else load.known_source_files(con, production)
@@ -220,7 +233,7 @@ def _ingest_files(
     from foia.models import IngestError, Message
     from foia.tzinfer import quote_key_text, resolve_print_times
 
-    fresh: list[tuple[Message, str | None]] = []  # (message, msg_key: derived when written)
+    fresh: list[tuple[Message, str]] = []  # (message, msg_key)
     read_files: list[dict[str, Any]] = []
     read_paths: set[str] = set()
     read_shas: set[str] = set()
@@ -256,12 +269,15 @@ def _ingest_files(
             })  # fmt: skip
     # Earlier messages, except those of files read again (their fresh copies replace
     # them) and of paths whose bytes changed (a corrected file supersedes them).
-    fresh_keys = {key for _, key in fresh}
     stored = 0
     earlier = []
     stored_msgs = load.production_messages(
         con, production, with_body=False, own_text=False, quoted_text=quote_key_text
     )
+    fresh, sources = _resolve_keys(
+        con, fresh, stored_msgs, read_shas, read_paths, spool, stats, run_id
+    )
+    fresh_keys = {key for _, key in fresh}
     for key, m in stored_msgs:
         stored += 1
         if (
@@ -305,6 +321,80 @@ def _ingest_files(
                 q.text = ""
     stats["messages"] = len(everything)
     load.record_source_files(con, production, read_files)
+    record_message_sources(con, production, sources)
+
+
+def _resolve_keys(
+    con: Any,
+    fresh: list[tuple[Any, str]],
+    stored_msgs: list[tuple[str, Any]],
+    read_shas: set[str],
+    read_paths: set[str],
+    spool: _TextSpool,
+    stats: dict[str, Any],
+    run_id: str,
+) -> tuple[list[tuple[Any, str]], list[dict[str, Any]]]:
+    """Settle new messages whose key (Bates/Message-ID) is taken, by a stored message or an
+    earlier new one: the same message from a second source is kept once, by its richer
+    copy, the other recorded as a ``copy``; a different message gets a key of its own and a
+    ``conflict`` (``message_sources`` and ``errors``). The policy and why: the docstring of
+    :func:`warehouse.emails.message_key`. A message read again keeps the key it was stored
+    under, so keys do not move when files are re-read in another order."""
+    holders: dict[str, tuple[Any, bool]] = {}  # key -> (message, new in this run)
+    prior: dict[tuple[str, int], str] = {}  # a re-read message's stored key
+    for key, m in stored_msgs:
+        if m.source_sha256 in read_shas or m.source_file in read_paths:
+            prior[(m.source_sha256, source_position(m))] = key
+        else:
+            holders[key] = (m, False)
+    out: dict[int, str] = {}  # index in fresh -> its key
+    for i, (m, key) in enumerate(fresh):
+        was = prior.get((m.source_sha256, source_position(m)))
+        if was and was not in holders and (was == key or was.startswith(key + "~")):
+            holders[was] = (m, True)
+            out[i] = was
+    sources: list[dict[str, Any]] = []
+
+    def own(m: Any, new: bool, key: str) -> str:
+        return spool.own(m) if new else load.stored_own_text(con, key)
+
+    index = {id(m): i for i, (m, _) in enumerate(fresh)}
+    for i, (m, key) in enumerate(fresh):
+        if i in out:
+            continue
+        if key not in holders:
+            holders[key], out[i] = (m, True), key
+            continue
+        other, other_new = holders[key]
+        if same_message(m, other, own(m, True, key), own(other, other_new, key)):
+            stats["copies"] += 1
+            richer = SOURCE_RANK.get(m.source_kind, 9) < SOURCE_RANK.get(other.source_kind, 9)
+            copy = other if richer else m
+            if richer:
+                holders[key], out[i] = (m, True), key
+                if other_new:
+                    out.pop(index[id(other)], None)
+            note = f"the same message as in {(m if copy is other else other).source_file}"
+            sources.append({"msg_key": key, "relation": "copy", "msg": copy, "note": note,
+                            "run_id": run_id})  # fmt: skip
+            log.info("ingest: %s: %s (kept once)", copy.source_file, note)
+            continue
+        alt = conflict_key(key, m)
+        while alt in holders:
+            alt += "+"
+        holders[alt], out[i] = (m, True), alt
+        stats["conflicts"] += 1
+        what = "Bates" if m.bates and key.endswith(f":{m.bates}") else "Message-ID"
+        reason = f"conflict: same {what} as {other.source_file}, different message"
+        detail = f"{key} kept by the first; this one stored as {alt}"
+        sources.append({"msg_key": key, "relation": "conflict", "msg": m, "other_key": alt,
+                        "note": reason, "run_id": run_id})  # fmt: skip
+        stats["errors"] += 1
+        stats["error_list"].append(f"{m.source_file}: {reason}")
+        log.warning("ingest: %s: %s", m.source_file, reason)
+        load.record_error(con, "ingest", m.source_file, reason, detail, run_id)
+    kept = [(m, out[i]) for i, (m, _) in enumerate(fresh) if i in out]
+    return kept, sources
 
 
 def _flush(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
@@ -23,7 +24,25 @@ from warehouse.runs import insert_arrow, now, sha256_text, transaction
 
 
 def message_key(production: str, msg: Message, ordinal: int) -> str:
-    """Bates numbers identify a message within a production; Message-ID or content otherwise."""
+    """Bates numbers identify a message within a production; Message-ID or content otherwise.
+
+    **Keys are shared by design, contents are never overwritten by another source.** The
+    same message arrives more than once (an .eml and its PDF printout, one message in two
+    mailbox folders), and a key that only a content hash could make unique would split those
+    copies into rows the matcher counts twice. So the key stays the Bates number/Message-ID,
+    and the ingest step (:func:`resolve_keys`) decides what a second source under a taken key
+    is: the same message (:func:`same_message`: same sender's words, subject and time,
+    modulo printing, redaction and OCR) is one message with two sources: the richer copy
+    holds the row (an .eml over its PDF printout over a text release, :data:`SOURCE_RANK`)
+    and the other is kept as provenance in ``message_sources`` (relation ``copy``). A
+    different message under a taken key (two messages given one Bates number, a reused
+    Message-ID) keeps nothing from the first: it is stored under :func:`conflict_key` (the
+    key, ``~``, its source's sha256 prefix and position: stable across runs), and the
+    conflict is recorded both in ``message_sources`` (relation ``conflict``, so a query can
+    join the two) and as an ``errors`` row (so the run's error count shows it: a production
+    that numbers two messages alike has a problem a person should see). The first message
+    that carried the key keeps it; a message read again keeps the key it was stored under.
+    """
     if msg.bates:
         return f"{production}:{msg.bates}"
     if msg.message_id:
@@ -31,6 +50,80 @@ def message_key(production: str, msg: Message, ordinal: int) -> str:
     # A message's place in its file is stable across runs; a batch ordinal is not.
     pos = msg.source_position if msg.source_position is not None else ordinal
     return f"{production}:{msg.source_sha256[:16]}:{pos}"
+
+
+# Which copy of one message holds its row: the mail file over its printout over a release's
+# text layer (richer headers: addresses, offsets, Message-IDs, attachments).
+SOURCE_RANK = {"eml": 0, "mbox": 0, "msg": 0, "pst": 0, "pdf": 1, "ocr": 2, "txt": 3}
+
+
+def conflict_key(key: str, msg: Message) -> str:
+    """The key of a different message that carries an already-taken key (see message_key)."""
+    pos = msg.page_start or msg.source_position or 0
+    return f"{key}~{msg.source_sha256[:12]}:{pos}"
+
+
+def source_position(msg: Message) -> int:
+    """Where in its file a message is: first page, mailbox number, or 0."""
+    return msg.page_start or msg.source_position or 0
+
+
+_WORD_RE = re.compile(r"[a-z0-9]{3,}")
+_SUBJECT_PREFIX_RE = re.compile(r"^(?:\s*(?:re|fw|fwd)\s*:\s*)+", re.IGNORECASE)
+SAME_TEXT = 0.7  # share of the shorter text's words found in the other (OCR, redactions)
+
+
+def _overlap(a: str, b: str) -> float | None:
+    wa, wb = set(_WORD_RE.findall(a.lower())), set(_WORD_RE.findall(b.lower()))
+    if not wa and not wb:
+        return None
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+def same_message(a: Message, b: Message, text_a: str, text_b: str) -> bool:
+    """Two records under one key are the same message printed or exported twice: their own
+    texts (``text_a``/``text_b``) share most words, subjects agree, and sent times are
+    within a day (printed times carry no zone). A blank text on one side only, or a clearly
+    different text, is a different message."""
+    if a.sent_at and b.sent_at and abs((a.sent_at - b.sent_at).total_seconds()) > 26 * 3600:
+        return False
+    text = _overlap(text_a, text_b)
+    if text is not None and text < SAME_TEXT:
+        return False
+    sa = _SUBJECT_PREFIX_RE.sub("", a.subject or "")
+    sb = _SUBJECT_PREFIX_RE.sub("", b.subject or "")
+    subject = _overlap(sa, sb) if sa.strip() and sb.strip() else None
+    return subject is None or subject >= 0.5
+
+
+def record_message_sources(
+    con: duckdb.DuckDBPyConnection, production: str, rows: Sequence[dict[str, Any]]
+) -> int:
+    """Remember copies and conflicts (keys: msg_key, relation, msg (the other source),
+    other_key, note, run_id); found again, a row is updated."""
+    t = now()
+    table = [
+        {
+            "production": production, "msg_key": r["msg_key"], "relation": r["relation"],
+            "source_file": r["msg"].source_file, "source_sha256": r["msg"].source_sha256,
+            "source_kind": r["msg"].source_kind, "position": source_position(r["msg"]),
+            "other_key": r.get("other_key"), "note": r.get("note"), "run_id": r.get("run_id"),
+            "ingested_at": t,
+        }
+        for r in rows
+    ]  # fmt: skip
+    unique = {(r["source_sha256"], r["position"], r["relation"]): r for r in table}
+    if unique:
+        insert_arrow(
+            con, "message_sources", pa.Table.from_pylist(list(unique.values())),
+            "ON CONFLICT (production, source_sha256, position, relation) DO UPDATE SET "
+            "msg_key = excluded.msg_key, source_file = excluded.source_file, "
+            "source_kind = excluded.source_kind, other_key = excluded.other_key, "
+            "note = excluded.note, run_id = excluded.run_id, ingested_at = excluded.ingested_at",
+        )  # fmt: skip
+    return len(unique)
 
 
 _EMAIL_COLUMNS = [
@@ -78,6 +171,11 @@ def upsert_messages(
     keys: Sequence[str | None] | None = None,
 ) -> dict[str, int]:
     """Insert new messages, replace changed ones (a corrected re-release), skip unchanged.
+
+    A key is replaced only by a later read of the message it holds (its file read again, or
+    a corrected file at the same path) or by a richer copy of the same message: the ingest
+    step settles every other collision before this (:func:`message_key` says how and why),
+    so within one batch a key appears once.
 
     ``keys``, when given, are the messages' ``msg_key`` (None: derive it, see
     :func:`message_key`): messages loaded back with :func:`production_messages` keep the
