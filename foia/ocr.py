@@ -69,11 +69,20 @@ def ocr_available() -> str | None:
 
 
 def run_ocr(
-    src: Path, dst: Path, *, force: bool = False, jobs: int = 2, pages: list[int] | None = None
+    src: Path,
+    dst: Path,
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    pages: list[int] | None = None,
 ) -> None:
     """OCR ``src`` into ``dst``: pages without text only, unless ``force``; only ``pages``
-    (1-based) when given."""
+    (1-based) when given. ``jobs``: pages at once (default: the "OCR jobs" limit)."""
     import ocrmypdf  # noqa: PLC0415
+
+    from foia import limits  # noqa: PLC0415
+
+    jobs = jobs or max(1, limits.get_int("OCR jobs"))
 
     logging.getLogger("ocrmypdf").setLevel(logging.WARNING)  # its per-page chatter
     extra: dict[str, Any] = {"pages": ",".join(map(str, pages))} if pages else {}
