@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path, PurePath
 from typing import Any
@@ -173,11 +173,15 @@ def ingest(
         log.info("ingest: removed %d temporary folder(s) of runs that died", len(removed))
     paths = [Path(p) for p in paths]
     production = production or (paths[0].resolve().name if paths else "production")
-    con = connect(db)
-    # Ingest's SQL is small keyed upserts: one DuckDB thread does it as fast, and a cap on
-    # DuckDB's buffer cache keeps the written pages of a large first ingest from piling up
-    # in memory until the run ends (they are on disk; DuckDB evicts them under the cap).
-    con.execute(f"SET threads = 1; SET memory_limit = '{INGEST_DUCKDB_MEMORY}'")
+
+    def open_con() -> Any:
+        con = connect(db)
+        # Ingest's SQL is small keyed upserts: one DuckDB thread does it as fast, and a cap
+        # on DuckDB's buffer cache keeps the written pages of a large first ingest from piling
+        # up in memory until the run ends (they are on disk; DuckDB evicts them under the cap).
+        con.execute(f"SET threads = 1; SET memory_limit = '{INGEST_DUCKDB_MEMORY}'")
+        return con
+
     stats: dict[str, Any] = {
         "production": production,
         "files_seen": 0,
@@ -194,7 +198,11 @@ def ingest(
         "conflicts": 0,
         "error_list": [],
     }
-    known = {} if reread else load.known_source_files(con, production)
+    con = open_con()
+    try:
+        known = {} if reread else load.known_source_files(con, production)
+    finally:
+        con.close()
     spool = _TextSpool()
     results = iter_files(
         paths,
@@ -204,20 +212,19 @@ def ingest(
         known=lambda sha, version: known.get((sha, version), False),
     )
     try:
-        with step_run(con, "ingest") as run:
+        with step_run(open_con, "ingest") as run:
             run.stats = stats
             _ingest_files(
-                con, production, results, progress, known, spool, stats, run.id,
+                open_con, production, results, progress, known, spool, stats, run.id,
                 timezone, known_zones,
             )  # fmt: skip
     finally:
         spool.close()
-        con.close()
     return stats
 
 
 def _ingest_files(
-    con: Any,
+    open_con: Callable[[], Any],
     production: str,
     results: Iterable[Any],
     progress: bool,
@@ -234,6 +241,7 @@ def _ingest_files(
     from foia.tzinfer import quote_key_text, resolve_print_times
 
     fresh: list[tuple[Message, str]] = []  # (message, msg_key)
+    failed: list[IngestError] = []
     read_files: list[dict[str, Any]] = []
     read_paths: set[str] = set()
     read_shas: set[str] = set()
@@ -247,7 +255,7 @@ def _ingest_files(
                 stats["errors"] += 1
                 stats["error_list"].append(f"{rec.source_file}: {rec.reason}")
                 log.warning("ingest: %s: %s", rec.source_file, rec.reason)
-                load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
+                failed.append(rec)  # recorded once the warehouse is open
                 continue
             # A message's place in its file is its key when it has no Bates/Message-ID.
             key = load.message_key(production, rec, ordinal)
@@ -267,61 +275,69 @@ def _ingest_files(
                 "messages": res.messages, "errors": len(res.records) - res.messages,
                 "complete": res.complete,
             })  # fmt: skip
-    # Earlier messages, except those of files read again (their fresh copies replace
-    # them) and of paths whose bytes changed (a corrected file supersedes them).
-    stored = 0
-    earlier = []
-    stored_msgs = load.production_messages(
-        con, production, with_body=False, own_text=False, quoted_text=quote_key_text
-    )
-    fresh, sources = _resolve_keys(
-        con, fresh, stored_msgs, read_shas, read_paths, spool, stats, run_id
-    )
-    fresh_keys = {key for _, key in fresh}
-    for key, m in stored_msgs:
-        stored += 1
-        if (
-            m.source_sha256 not in read_shas
-            and m.source_file not in read_paths
-            and key not in fresh_keys
-        ):
-            earlier.append((m, key))
-    del stored_msgs
-    stats["earlier_messages"] = len(earlier)
-    before = [_state(m) for m, _ in earlier]
-    everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
-    messages = [m for m, _ in everything]
-    # Files only added: link just the blocks the new messages can answer. A stored
-    # message superseded (its file read again or changed) may be some stored block's
-    # origin, so then every block is linked again.
-    added_only = bool(earlier) and len(earlier) == stored
-    texts = _Texts(spool, con, {id(m): key for m, key in earlier})
-    stats["links"] = link_production(
-        messages, new=[m for m, _ in fresh] if added_only else None, texts=texts
-    )
-    resolve_print_times(messages, timezone, known_zones)
-    # Only earlier messages the passes changed are written again (bodies fetched back).
-    touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
-    stats["unchanged"] += len(earlier) - len(touched)
-    todo = fresh + touched
-    for start in range(0, len(todo), INGEST_BATCH):
-        batch = todo[start : start + INGEST_BATCH]
-        earlier_ones = [(m, k) for m, k in batch if not spool.holds(m)]
-        spool.restore(m for m, _ in batch)
-        stored = load.message_texts(con, [k for _, k in earlier_ones])
-        for m, key in earlier_ones:
-            if key in stored:
-                m.body, m.own_text, quoted = stored[key]
-                for q, text in zip(m.quoted, quoted, strict=True):
-                    q.text = text
-        _flush(con, production, batch, stats)
-        for m, _ in batch:
-            m.body = m.own_text = ""  # written: let the batch's texts go
-            for q in m.quoted:
-                q.text = ""
-    stats["messages"] = len(everything)
-    load.record_source_files(con, production, read_files)
-    record_message_sources(con, production, sources)
+    # Parsing (OCR above all) is done: only now is the warehouse opened for writing, so a
+    # long read never holds the lock other steps and readers wait for.
+    con = open_con()
+    try:
+        for rec in failed:
+            load.record_error(con, "ingest", rec.source_file, rec.reason, rec.detail, run_id)
+        # Earlier messages, except those of files read again (their fresh copies replace
+        # them) and of paths whose bytes changed (a corrected file supersedes them).
+        stored = 0
+        earlier = []
+        stored_msgs = load.production_messages(
+            con, production, with_body=False, own_text=False, quoted_text=quote_key_text
+        )
+        fresh, sources = _resolve_keys(
+            con, fresh, stored_msgs, read_shas, read_paths, spool, stats, run_id
+        )
+        fresh_keys = {key for _, key in fresh}
+        for key, m in stored_msgs:
+            stored += 1
+            if (
+                m.source_sha256 not in read_shas
+                and m.source_file not in read_paths
+                and key not in fresh_keys
+            ):
+                earlier.append((m, key))
+        del stored_msgs
+        stats["earlier_messages"] = len(earlier)
+        before = [_state(m) for m, _ in earlier]
+        everything = sorted(earlier + fresh, key=lambda mk: _walk_order(mk[0]))
+        messages = [m for m, _ in everything]
+        # Files only added: link just the blocks the new messages can answer. A stored
+        # message superseded (its file read again or changed) may be some stored block's
+        # origin, so then every block is linked again.
+        added_only = bool(earlier) and len(earlier) == stored
+        texts = _Texts(spool, con, {id(m): key for m, key in earlier})
+        stats["links"] = link_production(
+            messages, new=[m for m, _ in fresh] if added_only else None, texts=texts
+        )
+        resolve_print_times(messages, timezone, known_zones)
+        # Only earlier messages the passes changed are written again (bodies fetched back).
+        touched = [mk for mk, old in zip(earlier, before, strict=True) if _state(mk[0]) != old]
+        stats["unchanged"] += len(earlier) - len(touched)
+        todo = fresh + touched
+        for start in range(0, len(todo), INGEST_BATCH):
+            batch = todo[start : start + INGEST_BATCH]
+            earlier_ones = [(m, k) for m, k in batch if not spool.holds(m)]
+            spool.restore(m for m, _ in batch)
+            stored = load.message_texts(con, [k for _, k in earlier_ones])
+            for m, key in earlier_ones:
+                if key in stored:
+                    m.body, m.own_text, quoted = stored[key]
+                    for q, text in zip(m.quoted, quoted, strict=True):
+                        q.text = text
+            _flush(con, production, batch, stats)
+            for m, _ in batch:
+                m.body = m.own_text = ""  # written: let the batch's texts go
+                for q in m.quoted:
+                    q.text = ""
+        stats["messages"] = len(everything)
+        load.record_source_files(con, production, read_files)
+        record_message_sources(con, production, sources)
+    finally:
+        con.close()
 
 
 def _resolve_keys(

@@ -249,3 +249,37 @@ def test_old_source_files_rows_survive_the_migration_and_are_read_again(tmp_path
     con.close()
     assert _counts(ingest(db, [prod], "p")) == (1, 1, 0)  # no version recorded: read again
     assert _counts(ingest(db, [prod], "p")) == (1, 0, 1)
+
+
+def _opens_the_warehouse(path: Path, opts: object) -> list[Message]:
+    """A reader that, while it parses, opens the warehouse for writing from its own process
+    (the parse worker): possible only if ingest does not hold the file while parsing."""
+    import os
+
+    try:
+        duckdb.connect(os.environ["FOIATRACE_TEST_DB"]).close()
+        subject = "warehouse free while parsing"
+    except duckdb.Error as exc:
+        subject = f"warehouse held: {exc}"
+    return [Message(source_file=str(path), source_sha256="x", source_kind="eml", bates="L-1",
+                    subject=subject, own_text="hello")]  # fmt: skip
+
+
+def test_ingest_does_not_hold_the_warehouse_while_it_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing (OCR above all) can take long: a reader of the warehouse, or another step,
+    must not be locked out meanwhile. Only the write phase holds the file."""
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    monkeypatch.setenv("FOIATRACE_TEST_DB", str(db))
+    probe = foia.readers.Reader("eml", (".eml",), _opens_the_warehouse, 99, "probe")
+    monkeypatch.setitem(foia.readers.BY_NAME, "eml", probe)
+    prod = tmp_path / "prod"
+    prod.mkdir()
+    (prod / "a.eml").write_bytes(_eml(1, ORIGINAL))
+    ingest(db, [prod], "p")
+    con = connect(db, read_only=True)
+    subjects = con.execute("SELECT subject FROM emails").fetchall()
+    con.close()
+    assert subjects == [("warehouse free while parsing",)]
