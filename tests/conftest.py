@@ -15,6 +15,9 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Every crawl the tests start refuses (and reports) any connection off 127.0.0.1: a test
+# that would reach the real web fails instead (crawlers/loopback.py).
+os.environ.setdefault("FOIATRACE_LOOPBACK_ONLY", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "foiatrace" / "demo"
