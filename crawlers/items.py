@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+# Beside the JSON lines output ``<out>``: ``<out>.discovery`` (see ``discovery_file_for``)
+DISCOVERY_SUFFIX = ".discovery"
+
+
+def discovery_file_for(out_path: Path | str) -> Path:
+    """The side file of corrections for the items of ``out_path`` (``<out>.discovery``).
+
+    A sitemap and a feed listing the same article arrive in either order, and the article
+    may be fetched (its item written) before the second one is merged into its discovery.
+    Whenever such a late merge changes what an already written item took from the
+    discovery, the spider appends one JSON line here: ``{"type": "article" |
+    "not_modified", "url", "fetched_url", <the fields recomputed from the merged
+    discovery>}`` (flushed at once, so a killed crawl keeps every correction it made). The
+    loader applies the last line per item (``foiatrace.crawl_step.load_crawl_output``).
+    Not named ``*.jsonl``: the staging folder's leftovers are ``*.jsonl``.
+    """
+    out_path = Path(out_path)
+    return out_path.with_name(out_path.name + DISCOVERY_SUFFIX)
 
 
 @dataclass

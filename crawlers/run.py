@@ -2,7 +2,9 @@
 
 Twisted's reactor cannot be restarted, and Airflow's ``dags test`` (and any long-lived
 worker) runs many tasks in one process: ``crawl()`` therefore always starts
-``python -m crawlers.run`` and reads back the output file and a small summary. The
+``python -m crawlers.run`` and reads back the output file and a small summary. Beside
+the output, ``<out>.discovery`` may hold corrections of what items took from a sitemap or
+feed merged after they were written (``crawlers.items.discovery_file_for``). The
 child's log (Scrapy's, at INFO unless ``-q``) is relayed line by line to this
 process's ``crawlers.run`` logger. ``FOIATRACE_LOOPBACK_ONLY=1`` in the environment
 (tests) makes the child refuse and report any connection off 127.0.0.1
@@ -169,10 +171,13 @@ def run_in_process(
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawlers import settings as crawl_settings
+    from crawlers.items import discovery_file_for
     from crawlers.outlets import load_outlets
     from crawlers.spider import ArticleSpider
 
     outlets = load_outlets(outlets_file)
+    # the spider appends its discovery corrections there: none from an earlier run
+    discovery_file_for(out_path).unlink(missing_ok=True)
     settings: dict[str, Any] = crawl_settings.as_dict()
     settings.update(
         FOIATRACE_OUT=str(out_path), LOG_LEVEL=log_level, USER_AGENT=crawl_settings.user_agent()

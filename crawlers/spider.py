@@ -29,6 +29,7 @@ import gzip
 import hashlib
 import io
 import ipaddress
+import json
 import os
 import re
 import zlib
@@ -36,7 +37,8 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -49,7 +51,13 @@ from crawlers.bodytext import NotText, decode_body
 from crawlers.dates import older_than, parse_datetime, to_iso, utc_now_iso
 from crawlers.extract import extract_article
 from crawlers.feeds import parse_feed
-from crawlers.items import ArticleItem, CrawlErrorItem, IndexStateItem, NotModifiedItem
+from crawlers.items import (
+    ArticleItem,
+    CrawlErrorItem,
+    IndexStateItem,
+    NotModifiedItem,
+    discovery_file_for,
+)
 from crawlers.outlets import Outlet
 from crawlers.sitemaps import parse_sitemap, sitemaps_from_robots
 
@@ -94,6 +102,43 @@ class Discovery:
             modified=max(mods) if mods else None,
             title=first.title or self.title or other.title,
         )
+
+
+def discovered_fields(page: dict[str, Any], found: Discovery) -> dict[str, Any]:
+    """The article item's fields that come from the discovery (or fall back on it).
+
+    ``page`` holds what the page itself said (``title``, ``published_at``,
+    ``date_source``, ``modified_at``, ``modified_source``). Computed when the article's
+    response comes back, and again whenever a later sitemap or feed entry changes its
+    merged discovery (``ArticleSpider._correct``): the stored values are those of the
+    final merge, whatever the order in which the responses arrived.
+    """
+    published, source = page["published_at"], page["date_source"]
+    if found.published and source in (None, "htmldate"):
+        published, source = to_iso(found.published), found.via  # explicit beats a guess
+    modified, modified_source = page["modified_at"], page.get("modified_source")
+    if modified is None and found.modified is not None:
+        modified, modified_source = to_iso(found.modified), found.via
+    return {
+        "title": page["title"] or found.title,
+        "published_at": published,
+        "date_source": source,
+        "modified_at": modified,
+        "modified_source": modified_source,
+        "discovered_via": found.via,
+        "discovered_lastmod": to_iso(found.newest),
+    }
+
+
+@dataclass
+class _Emitted:
+    """An item written for a discovered URL, and what it took from the discovery."""
+
+    kind: str  # "article" | "not_modified"
+    url: str  # the item's url
+    fetched_url: str | None
+    page: dict[str, Any] | None  # the page's own values (articles)
+    fields: dict[str, Any]
 
 
 def _bare(host: str) -> str:
@@ -253,6 +298,12 @@ class ArticleSpider(scrapy.Spider):
         }
         self.by_domain = {_bare(o.domain): o for o in self.outlets}
         self.discovered: dict[str, Discovery] = {}
+        # requested canonical URL -> the item written for it; a discovery merged after
+        # the item was written appends a correction to ``discovery_path`` (``_correct``)
+        self.emitted: dict[str, _Emitted] = {}
+        self.corrections: list[dict[str, Any]] = []
+        self.discovery_path: Path | None = None
+        self._discovery_fh: IO[str] | None = None
         self.scheduled: set[str] = set()
         self.skipped_seen: set[str] = set()
         self.skipped_since: set[str] = set()
@@ -300,6 +351,8 @@ class ArticleSpider(scrapy.Spider):
         )
         spider.max_requests = settings.getint("FOIATRACE_MAX_REQUESTS", MAX_REQUESTS)
         spider.budget_error_rows = settings.getint("FOIATRACE_BUDGET_ERROR_ROWS", BUDGET_ERROR_ROWS)
+        out = settings.get("FOIATRACE_OUT")
+        spider.discovery_path = discovery_file_for(out) if out else None
         # Settings are still mutable here (they freeze after the spider is created).
         slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
         loopback_conc = crawler.settings.getint("LOOPBACK_CONCURRENCY", 8)
@@ -606,6 +659,8 @@ class ArticleSpider(scrapy.Spider):
             return
         known = self.discovered.get(canonical)
         self.discovered[canonical] = found if known is None else known.merged(found)
+        if canonical in self.emitted:
+            self._correct(canonical)
         if canonical in self.scheduled or canonical in self.refused:
             return
         newest = self.discovered[canonical].newest
@@ -645,10 +700,12 @@ class ArticleSpider(scrapy.Spider):
         found = self.discovered.get(requested) or Discovery(outlet.slug, "list")
         validators = _validators(response)
         if response.status == 304:
+            lastmod = {"discovered_lastmod": to_iso(found.newest)}
+            self.emitted[requested] = _Emitted("not_modified", requested, None, None, lastmod)
             yield NotModifiedItem(
                 url=requested,
                 outlet=outlet.slug,
-                discovered_lastmod=to_iso(found.newest),
+                discovered_lastmod=lastmod["discovered_lastmod"],
                 fetched_at=utc_now_iso(),
                 **validators,
             )
@@ -675,37 +732,62 @@ class ArticleSpider(scrapy.Spider):
         except ValueError as exc:
             yield self._error(requested, outlet.slug, str(exc))
             return
-        published, source = page["published_at"], page["date_source"]
-        if found.published and source in (None, "htmldate"):
-            published, source = to_iso(found.published), found.via  # explicit beats a guess
-        modified, modified_source = page["modified_at"], page.get("modified_source")
-        if modified is None and found.modified is not None:
-            modified, modified_source = to_iso(found.modified), found.via
+        own = {
+            k: page.get(k)
+            for k in ("title", "published_at", "date_source", "modified_at", "modified_source")
+        }
+        fields = discovered_fields(own, found)
+        url = self._page_canonical(page["canonical_url"], requested, outlet)
+        self.emitted[requested] = _Emitted("article", url, response.url, own, fields)
         warc = meta.get("warc") or {}
         yield ArticleItem(
-            url=self._page_canonical(page["canonical_url"], requested, outlet),
+            url=url,
             fetched_url=response.url,
             outlet=outlet.slug,
-            title=page["title"] or found.title,
-            published_at=published,
-            modified_at=modified,
-            date_source=source,
             text=page["text"],
             authors=page["authors"],
             section=page["section"],
             html_sha256=hashlib.sha256(response.body).hexdigest(),
             fetched_at=utc_now_iso(),
             http_status=response.status,
-            modified_source=modified_source,
-            discovered_via=found.via,
-            discovered_lastmod=to_iso(found.newest),
             warc_record_id=warc.get("warc_record_id"),
             warc_sha256=warc.get("warc_sha256"),
             warc_file=warc.get("warc_file"),
             warc_offset=warc.get("warc_offset"),
             charset_note=decoded.note,
+            **fields,
             **validators,
         )
+
+    def _correct(self, requested: str) -> None:
+        """A sitemap or feed entry merged after the URL's item was written: when it changes
+        what the item took from the discovery, record the recomputed fields.
+
+        Why a correction rather than an order-independent item: the article is fetched as
+        soon as its first entry arrives (waiting for every sitemap and feed of an outlet
+        would stall the crawl behind its slowest index), so only the merge seen last is
+        final. The corrections go, one flushed JSON line each, to ``<out>.discovery``
+        (``crawlers.items.discovery_file_for``); the loader applies them, so the stored
+        provenance is the final merge's whatever the arrival order, and a killed crawl
+        keeps every correction it made.
+        """
+        done = self.emitted[requested]
+        found = self.discovered[requested]
+        if done.page is not None:
+            fields = discovered_fields(done.page, found)
+        else:
+            fields = {"discovered_lastmod": to_iso(found.newest)}
+        if fields == done.fields:
+            return
+        done.fields = fields
+        record = {"type": done.kind, "url": done.url, "fetched_url": done.fetched_url, **fields}
+        self.corrections.append(record)
+        if self.discovery_path is None:
+            return
+        if self._discovery_fh is None:
+            self._discovery_fh = self.discovery_path.open("a", encoding="utf-8")
+        self._discovery_fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._discovery_fh.flush()
 
     def _page_canonical(self, declared: str | None, requested: str, outlet: Outlet) -> str:
         """The page's own canonical URL when it stays on the outlet's domain.
@@ -746,7 +828,11 @@ class ArticleSpider(scrapy.Spider):
         yield self._error(meta.get("canonical", request.url), meta.get("outlet"), reason, record)
 
     def closed(self, reason: str) -> None:
+        if self._discovery_fh is not None:
+            self._discovery_fh.close()
+            self._discovery_fh = None
         stats = self.crawler.stats
+        stats.set_value("foiatrace/discovery_corrections", len(self.corrections))
         stats.set_value("foiatrace/discovered", len(self.discovered))
         stats.set_value("foiatrace/scheduled", len(self.scheduled))
         stats.set_value("foiatrace/skipped_seen", len(self.skipped_seen - self.scheduled))

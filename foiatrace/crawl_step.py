@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from crawlers.items import DISCOVERY_SUFFIX, discovery_file_for
 from warehouse import articles as article_store
 from warehouse import load
 from warehouse.db import connect, default_db_path
@@ -137,7 +138,10 @@ def _crawl_locked(
             for leftover in sorted(staging.glob("*.jsonl")):
                 log.info("crawl: loading %s left by an interrupted run", leftover.name)
                 resumed += load_crawl_output(con, leftover, run_id)["articles"]
-                leftover.unlink()
+                discard_crawl_output(leftover)
+            for orphan in staging.glob(f"*.jsonl{DISCOVERY_SUFFIX}"):
+                if not orphan.with_suffix("").exists():  # its items were loaded
+                    orphan.unlink()
             seen = article_store.crawl_state(con)
             index_state = article_store.index_state(con)
         finally:
@@ -161,7 +165,7 @@ def _crawl_locked(
         con = connect(db)
         try:
             stats = load_crawl_output(con, out, run_id)
-            out.unlink(missing_ok=True)
+            discard_crawl_output(out)
             if syndication:
                 stats["syndicated_copies"] = update_syndication(con)
             packaged = package_archives(con, archive)
@@ -205,8 +209,50 @@ def update_syndication(con: Any) -> int:
     return article_store.replace_syndication(con, as_rows(copies), METHOD)
 
 
+def discard_crawl_output(path: Path) -> None:
+    """Delete a loaded crawl output, then its discovery corrections (in that order: a
+    kill in between leaves only the side file, never items without their corrections)."""
+    path.unlink(missing_ok=True)
+    discovery_file_for(path).unlink(missing_ok=True)
+
+
+def read_discovery_corrections(
+    path: Path,
+) -> tuple[dict[tuple[str, str | None], dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The corrections in ``<path>.discovery``: article fields by (url, fetched_url),
+    not-modified fields by url; the last line for an item wins (each holds the whole
+    merge as it then stood). No file (nothing to correct, or a killed crawl's output
+    from before this existed): nothing."""
+    articles: dict[tuple[str, str | None], dict[str, Any]] = {}
+    not_modified: dict[str, dict[str, Any]] = {}
+    side = discovery_file_for(path)
+    if not side.exists():
+        return articles, not_modified
+    with side.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # the last line of a killed run may be cut short
+            if not isinstance(rec, dict) or not rec.get("url"):
+                continue
+            kind, url, fetched = rec.pop("type", None), rec.pop("url"), rec.pop("fetched_url", None)
+            if kind == "article":
+                articles[(url, fetched)] = rec
+            elif kind == "not_modified":
+                not_modified[url] = rec
+    return articles, not_modified
+
+
 def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[str, Any]:
     """Upsert a crawl's staged JSON lines: articles as versions, failures as errors.
+
+    What an item took from its sitemap/feed discovery is first replaced by the spider's
+    corrections (``<path>.discovery``, ``read_discovery_corrections``): an entry merged
+    after the article was fetched changes its ``discovered_via``, ``discovered_lastmod``
+    and date or title fallbacks, so what is stored does not depend on which response
+    arrived first. Without the file (a killed crawl that corrected nothing, or an older
+    staged file) the items are loaded as they are.
 
     Idempotent: loading the same file twice stores nothing twice (a load killed halfway
     is simply repeated by the next run).
@@ -243,6 +289,18 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
                     index_states.append(rec)
                 else:
                     articles.append(rec)
+    fixes, state_fixes = read_discovery_corrections(path)
+    corrected = 0
+    for rec in articles:
+        fix = fixes.get((rec.get("url"), rec.get("fetched_url")))
+        if fix:
+            rec.update(fix)
+            corrected += 1
+    for rec in states:
+        fix = state_fixes.get(rec.get("url"))
+        if fix:
+            rec.update(fix)
+            corrected += 1
     res = load.upsert_article_versions(con, articles)
     article_store.upsert_crawl_state(con, [*articles, *states])
     article_store.upsert_index_state(con, index_states)
@@ -253,6 +311,7 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
         **res,
         "not_modified": len(states),
         "index_states": len(index_states),
+        "discovery_corrected": corrected,
         "errors": errors,
         "error_list": error_list,
     }

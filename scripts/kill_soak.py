@@ -90,14 +90,12 @@ VOLATILE: dict[str, frozenset[str]] = {
     "evidence": frozenset({"warc_file", "warc_record_id"}),
     "evidence_full": frozenset({"reviewed_at", "warc_file", "warc_record_id", "warc_offset"}),
 }
-# Order-dependent (a bug, reported): the crawl stores the discovery it knew when the article's
-# response came back, so whether the sitemap's or the feed's entry had arrived first decides
-# article_versions.discovered_via ('sitemap' or 'feed') and crawl_state.discovered_lastmod;
-# two uninterrupted crawls of the same site differ here. Left out unless ``strict``.
-ORDER_DEPENDENT: dict[str, frozenset[str]] = {
-    "article_versions": frozenset({"discovered_via"}),
-    "crawl_state": frozenset({"discovered_lastmod"}),
-}
+# Order-dependent columns, left out unless ``strict``: none now. The crawl used to store the
+# discovery it knew when the article's response came back (article_versions.discovered_via,
+# crawl_state.discovered_lastmod depended on whether the sitemap or the feed answered first);
+# the spider now records corrections for late merges (crawlers.items.discovery_file_for) and
+# the loader applies them. Kept as a hook should another such column turn up.
+ORDER_DEPENDENT: dict[str, frozenset[str]] = {}
 SKIPPED_TABLES = frozenset({"runs"})  # one row per process: checked apart (status)
 EVIDENCE_ORDER = "msg_key, article_url, detail_key, article_sentence"
 _LOOPBACK = re.compile(r"http://127\.0\.0\.1:\d+")
