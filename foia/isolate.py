@@ -74,6 +74,15 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def _address_space() -> int:
+    """This process's virtual size in bytes (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _serve(conn: Connection, memory_mb: float, timeout_s: float) -> None:
     """The worker's loop: (function, args) in, ("ok"|"memory"|"error", payload, peak) out."""
     os.setsid()  # its own process group: the parent kills OCR's children with it
@@ -86,7 +95,10 @@ def _serve(conn: Connection, memory_mb: float, timeout_s: float) -> None:
         import resource  # noqa: PLC0415
 
         if memory_mb > 0:
-            cap = int(memory_mb * 2**20)
+            # The cap is on what this worker adds: a fork inherits its parent's whole address
+            # space (a process that loaded torch maps several GB it never touches), and a cap
+            # below that would fail every allocation, OCR's included.
+            cap = _address_space() + int(memory_mb * 2**20)
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     except (ImportError, ValueError, OSError):
         pass

@@ -231,3 +231,24 @@ def test_fuzz_eml_and_text_release(seed: int) -> None:
             pass
         out = parse_text_release(malformed_corpus.mutate(txt, rng, 4), "f.txt", "UTC")
         assert isinstance(out, Message | IngestError)
+
+
+def test_worker_memory_cap_is_on_what_the_worker_adds(tmp_path: Path) -> None:
+    """A parent with a large address space (torch maps gigabytes it never touches) forks
+    the parse worker: the cap must leave the worker room to parse, not count the parent's."""
+    import subprocess
+    import sys
+
+    doc = malformed_corpus.good_text_release(random.Random(3), 1)
+    (tmp_path / "a.txt").write_bytes(doc + b"\nfiller words for the body " * 100_000)  # ~2.7 MB
+    script = (
+        "import mmap, sys\n"
+        "big = mmap.mmap(-1, 6 * 2**30)\n"  # 6 GB of address space, never touched
+        "from foia.ingest import iter_files\n"
+        "res = list(iter_files([sys.argv[1]]))\n"
+        "print(sum(r.messages for r in res), [e.reason for r in res for e in r.records "
+        "if not hasattr(e, 'bates')])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                         text=True, timeout=120, check=True)  # fmt: skip
+    assert out.stdout.startswith("1 []"), out.stdout + out.stderr
