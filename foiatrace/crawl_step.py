@@ -27,7 +27,7 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -135,14 +135,23 @@ def _crawl_locked(
             )
             repaired = repair_open_files(archive)
             resumed = 0
+            provisional: set[str] = set()
             for leftover in sorted(staging.glob("*.jsonl")):
                 log.info("crawl: loading %s left by an interrupted run", leftover.name)
-                resumed += load_crawl_output(con, leftover, run_id)["articles"]
+                loaded = load_crawl_output(con, leftover, run_id)
+                resumed += loaded["articles"]
+                provisional.update(loaded["article_urls"])
                 discard_crawl_output(leftover)
             for orphan in staging.glob(f"*.jsonl{DISCOVERY_SUFFIX}"):
                 if not orphan.with_suffix("").exists():  # its items were loaded
                     orphan.unlink()
             seen = article_store.crawl_state(con)
+            # A killed crawl's items took their provenance from the sitemap and feed entries
+            # merged before the kill, and the corrections it never wrote are lost: they are
+            # fetched again in full (not skipped as seen, not asked conditionally), and the
+            # complete merge of this run replaces what the leftovers stored.
+            for url in provisional:
+                seen.pop(url, None)
             index_state = article_store.index_state(con)
         finally:
             con.close()
@@ -164,7 +173,9 @@ def _crawl_locked(
 
         con = connect(db)
         try:
-            stats = load_crawl_output(con, out, run_id)
+            stats = load_crawl_output(con, out, run_id, provisional=provisional)
+            stats.pop("article_urls")  # for the resume above; the run's stats stay small
+            stats["refetched_provisional"] = len(provisional)
             discard_crawl_output(out)
             if syndication:
                 stats["syndicated_copies"] = update_syndication(con)
@@ -244,7 +255,9 @@ def read_discovery_corrections(
     return articles, not_modified
 
 
-def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[str, Any]:
+def load_crawl_output(
+    con: Any, path: Path, run_id: str | None = None, provisional: Collection[str] = ()
+) -> dict[str, Any]:
     """Upsert a crawl's staged JSON lines: articles as versions, failures as errors.
 
     What an item took from its sitemap/feed discovery is first replaced by the spider's
@@ -253,6 +266,10 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
     and date or title fallbacks, so what is stored does not depend on which response
     arrived first. Without the file (a killed crawl that corrected nothing, or an older
     staged file) the items are loaded as they are.
+
+    ``provisional``: URLs whose stored version came from a killed crawl's leftovers; a
+    re-fetch of the same text replaces their discovery-derived fields (title, dates and
+    their sources, ``discovered_via``) instead of only refreshing the fetch time.
 
     Idempotent: loading the same file twice stores nothing twice (a load killed halfway
     is simply repeated by the next run).
@@ -301,13 +318,14 @@ def load_crawl_output(con: Any, path: Path, run_id: str | None = None) -> dict[s
         if fix:
             rec.update(fix)
             corrected += 1
-    res = load.upsert_article_versions(con, articles)
+    res = load.upsert_article_versions(con, articles, rederive=provisional)
     article_store.upsert_crawl_state(con, [*articles, *states])
     article_store.upsert_index_state(con, index_states)
     for e in error_list:
         log.warning("crawl: %s", e)
     return {
         "articles": len(articles),
+        "article_urls": sorted({str(a["url"]) for a in articles if a.get("url")}),
         **res,
         "not_modified": len(states),
         "index_states": len(index_states),

@@ -164,3 +164,37 @@ def test_staged_output_without_its_corrections_loads_as_written(tmp_path: Path) 
     (via, *_), lastmod = _stored(tmp_path / "wh.duckdb", out)
     assert via == raw["discovered_via"] == "feed"
     assert _iso(lastmod) == FEED_PUBLISHED
+
+
+def test_next_crawl_rederives_what_a_killed_crawl_stored(tmp_path: Path) -> None:
+    """The staged items of a crawl killed before it merged the sitemap (no correction
+    written) are loaded by the next crawl, which fetches those URLs again in full: the
+    stored provenance ends as an uninterrupted crawl's, not as the leftovers had it."""
+    from foiatrace import crawl_step
+
+    raw, out = _crawl(tmp_path / "killed", "sitemap")
+    discovery_file_for(out).unlink()  # killed before the sitemap entry was merged
+    assert raw["discovered_via"] == "feed"
+    db = tmp_path / "wh.duckdb"
+    staging = crawl_step.staging_dir_for(db)
+    staging.mkdir(parents=True)
+    out.rename(staging / "killed-run.jsonl")
+    site = tmp_path / "killed" / "site"
+    routes = {"/sitemap.xml": _xml(SITEMAP, 0.0), "/feed.xml": _xml(FEED, 0.0)}
+    with serve_site(site, routes=routes) as base:
+        stats = crawl_step.crawl(db, tmp_path / "killed" / "outlets.toml", base, quiet=True)
+    assert stats["resumed"] == 1 and stats["refetched_provisional"] == 1
+    assert stats["new_versions"] == 0  # the same text: one version, its fields re-derived
+    con = connect(db, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT discovered_via, published_at, date_source, title FROM article_versions "
+            "WHERE url = ?",
+            [ARTICLE],
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 1
+    via, published, source, title = rows[0]
+    assert (via, _iso(published), source) == ("sitemap", SITEMAP_PUBLISHED, "sitemap")
+    assert title == "Pier reopens after repairs"

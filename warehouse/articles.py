@@ -9,7 +9,7 @@ validators) that keeps re-crawls incremental, and its counterpart for sitemaps a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import duckdb
@@ -26,10 +26,17 @@ _ARTICLE_COLUMNS = [
 
 
 def upsert_article_versions(
-    con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]]
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[dict[str, Any]],
+    rederive: Collection[str] = (),
 ) -> dict[str, int]:
     """Store each (canonical URL, text hash) once; a re-fetch of the same text only
-    refreshes ``last_fetched_at`` and the dates, a changed text becomes a new version."""
+    refreshes ``last_fetched_at`` and the dates, a changed text becomes a new version.
+
+    ``rederive``: URLs whose stored version was loaded from a killed crawl, whose sitemap
+    and feed merge may be incomplete; a re-fetch of the same text also replaces the fields
+    derived from that merge (title, publication date and its source, ``discovered_via``).
+    """
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for item in items:
         text = item.get("text") or ""
@@ -86,6 +93,17 @@ def upsert_article_versions(
                     r["text_sha256"],
                 ],
             )
+        redo = [r for r in again if r["url"] in rederive]
+        for r in redo:
+            con.execute(
+                "UPDATE article_versions SET title = ?, published_at = ?, date_source = ?, "
+                "modified_at = ?, modified_source = ?, discovered_via = ? "
+                "WHERE url = ? AND text_sha256 = ?",
+                [
+                    r["title"], r["published_at"], r["date_source"], r["modified_at"],
+                    r["modified_source"], r["discovered_via"], r["url"], r["text_sha256"],
+                ],
+            )  # fmt: skip
     return {"new_versions": len(fresh), "refetched": len(again)}
 
 
