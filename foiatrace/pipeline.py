@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,36 +59,164 @@ def match(
     window_days: int = 30,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Match every (message, article version) pair not yet weighed by this matcher version."""
+    """Match every (message, article version) pair not yet weighed by this matcher version,
+    and re-weigh on purpose the stored pairs that new pages changed (a detail printed before
+    the message, a rarity that crossed a decision threshold). The work is proportional to
+    what is new: stored features and corpus statistics are updated by the new documents only,
+    and only the messages and pages of the pairs weighed are read."""
     from matching.embed import MODEL_NAME
-    from matching.match import match as run_match
+    from matching.features import features_version, sentence_key
+    from matching.match import RARE_DETAIL_IDF, RARE_NAME_IDF, effective_time, not_about, weigh
+    from matching.match import outbound_keys as pair_outbound
+    from matching.parties import agency_domains
     from matching.score import MATCHER_VERSION
+    from warehouse import features as wf
+    from warehouse.runs import transaction
 
+    fversion = features_version()
     con = connect(db)
     try:
-        with step_run(con, "match") as run:
-            emails = load_email_docs(con)
-            articles = load_article_docs(con)
-            done = matches.weighed_pairs(con, MATCHER_VERSION)
-            embed = embedder(con, MODEL_NAME, progress)
-            result = run_match(
-                emails,
-                articles,
-                embed,
-                window=timedelta(days=window_days),
-                skip_pairs=done,
-                participants=load_participants(con),
-                progress=lambda it: progress_bar(it, len(it), "match", progress),
+        with step_run(con, "match") as run, transaction(con):
+            sync = wf.sync_corpus(con, fversion)
+            new_pairs = matches.unweighed_pairs(con, MATCHER_VERSION, window_days)
+            reweigh: set[tuple[str, str]] = set()
+            if sync.new_public:
+                reweigh |= matches.pairs_made_public(con, fversion, sync.new_public)
+            if sync.changed:
+                crossed_names = wf.keys_crossing(
+                    con, fversion, sync.n_before, sync.n_after, sync.df_delta, RARE_NAME_IDF
+                )
+                crossed_details = wf.keys_crossing(
+                    con, fversion, sync.n_before, sync.n_after, sync.df_delta, RARE_DETAIL_IDF
+                )
+                reweigh |= matches.pairs_with_keys(con, fversion, crossed_names, crossed_details)
+            reweigh -= new_pairs
+            done = matches.weighed_count(con, MATCHER_VERSION)
+            todo = new_pairs | reweigh
+            stats = dict(
+                pairs_weighed=0, pairs_reweighed=0, pairs_skipped=done, disclosures=0,
+                embeddings_computed=0, texts_computed=sync.texts_computed,
+                texts_reused=sync.texts_reused, articles_added=len(sync.articles_added),
+                articles_removed=sync.articles_removed, emails_added=sync.emails_added,
+                emails_removed=sync.emails_removed,
+            )  # fmt: skip
+            if todo:
+                emails = matches.load_email_docs(con, {m for m, _ in todo})
+                cand_arts = {a.key: a for a in load_article_docs(con, {a for _, a in todo})}
+                by_email: dict[str, list[str]] = {}
+                for m, a in todo:
+                    if a in cand_arts:
+                        by_email.setdefault(m, []).append(a)
+                plan = []
+                for e in emails:
+                    keys = sorted(by_email.get(e.key, []), key=lambda k: cand_arts[k].url)
+                    cands = [(cand_arts[k], effective_time(e.first, cand_arts[k])) for k in keys]
+                    cands = [(a, t) for a, t in cands if t is not None]
+                    if cands:
+                        plan.append((e, cands))
+                from matching.features import feature_key
+
+                res = wf.SyncResult()
+                e_feats = wf.ensure_records(
+                    con, fversion, [(e.text, e.sent_at) for e in emails], res
+                )
+                c_feats = wf.ensure_records(
+                    con, fversion, [(e.context, e.sent_at) for e in emails if e.context], res
+                )
+                email_feats = {e.key: e_feats[feature_key(e.text, e.sent_at)] for e in emails}
+                context_feats = {
+                    e.key: c_feats[feature_key(e.context, e.sent_at)] for e in emails if e.context
+                }
+                public = wf.pages_printing(
+                    con,
+                    fversion,
+                    {e.key: (e.first, email_feats[e.key].public_keys()) for e, _ in plan},
+                )
+                page_keys = set().union(*public.values()) - set(cand_arts) if public else set()
+                pages = {**cand_arts, **{a.key: a for a in load_article_docs(con, page_keys)}}
+                a_feats = wf.ensure_records(
+                    con, fversion, [(a.text, a.published_at) for a in pages.values()], res
+                )
+                art_feats = {
+                    k: a_feats[feature_key(a.text, a.published_at)] for k, a in pages.items()
+                }
+                everything = [*art_feats.values(), *email_feats.values(), *context_feats.values()]
+                corpus = wf.fetch_stats(
+                    con,
+                    fversion,
+                    detail_keys={k for f in everything for k in f.detail_keys()},
+                    article_sentences={
+                        sentence_key(s.text) for f in art_feats.values() for s in f.segs
+                    },
+                    email_sentences={
+                        sentence_key(s.text) for f in email_feats.values() for s in f.segs
+                    },
+                    words={
+                        k[5:] for f in everything for k in f.name_keys() if k.startswith("name:")
+                    },
+                )
+                outlets = wf.corpus_outlets(con, fversion)
+                outlet_domains = {d for _, d in outlets}
+                embed = embedder(con, MODEL_NAME, progress)
+                result = weigh(
+                    plan,
+                    pages,
+                    art_feats,
+                    email_feats,
+                    corpus,
+                    embed,
+                    agency=agency_domains(matches.email_headers(con), outlet_domains),
+                    outlet_domains=outlet_domains,
+                    not_about=not_about(load_participants(con), outlets),
+                    public_before=lambda e: public.get(e.key, ()),
+                    context_feats=context_feats,
+                    progress=lambda it: progress_bar(it, len(it), "match", progress),
+                    outbound=matches.earlier_outbound(con, fversion, cand_arts, todo),
+                )
+                matches.store_disclosures(
+                    con, result.disclosures, todo, MATCHER_VERSION, own_transaction=False
+                )
+                names = {
+                    e.key: (context_feats.get(e.key) or email_feats[e.key]).name_keys()
+                    for e in emails
+                }
+                matches.store_pair_state(
+                    con,
+                    fversion,
+                    [
+                        {
+                            "msg_key": p.msg_key,
+                            "article_key": p.article_key,
+                            "shared_keys": sorted({k for k, _ in p.typed_best}),
+                            "name_keys": sorted(
+                                names[p.msg_key] | art_feats[p.article_key].name_keys()
+                            ),
+                            "public_keys": sorted(p.public_keys),
+                            "outbound_keys": sorted(pair_outbound(p)),
+                            "score": p.score,
+                        }
+                        for p in result.pairs
+                    ],
+                    reweigh,
+                )
+                stats.update(
+                    pairs_weighed=len(new_pairs),
+                    pairs_reweighed=len(reweigh),
+                    pairs_skipped=done - len(reweigh),
+                    disclosures=len(result.disclosures),
+                    embeddings_computed=embed.stats["computed"],  # type: ignore[attr-defined]
+                    texts_computed=sync.texts_computed + res.texts_computed,
+                )
+            run.stats.update(stats)
+            line = (
+                f"match: {stats['pairs_weighed']} new pairs weighed, "
+                f"{stats['pairs_reweighed']} re-weighed, {stats['pairs_skipped']} skipped "
+                f"(weighed before), {stats['texts_computed']} texts segmented, "
+                f"{stats['texts_reused']} reused, "
+                f"{stats['embeddings_computed']} embeddings computed"
             )
-            matches.store_disclosures(con, result.disclosures, result.weighed, MATCHER_VERSION)
-            run.stats.update(
-                emails=len(emails),
-                articles=len(articles),
-                pairs_weighed=len(result.weighed),
-                pairs_skipped=len(done),
-                disclosures=len(result.disclosures),
-                embeddings_computed=embed.stats["computed"],  # type: ignore[attr-defined]
-            )
+            log.info(line)
+            run.stats["summary"] = line
     finally:
         con.close()
     return run.stats

@@ -10,32 +10,36 @@ were already public before the message was sent.
 
 from __future__ import annotations
 
-import os
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from matching.details import DETAIL_TYPES, Detail, extract, is_refusal
+from matching.details import DETAIL_TYPES, Detail, is_refusal
+from matching.features import (
+    CorpusStats,
+    TextFeatures,
+    norm,
+    prepare,
+    sentence_key,
+)
 from matching.parties import agency_domains, recipient_class, same_site, sender_role
 from matching.score import (
     KEEP_FLOOR,
     SENT_ROW,
     SENTENCE_FEATURES,
     ScoreModel,
-    content_words,
     idf,
     jaccard,
     load_model,
     pair_score,
 )
-from matching.segment import Segment, segment
+from matching.segment import Segment
 
 DEFAULT_WINDOW = timedelta(days=30)
 TOP_K_PER_ARTICLE = 3  # per email sentence: best article sentences kept by cosine
@@ -237,37 +241,18 @@ def reporter_link(addresses: Iterable[str], domain: str) -> bool:
     return any(same_site(a.rsplit("@", 1)[-1].lower(), domain) for a in addresses if "@" in a)
 
 
-@lru_cache(maxsize=100_000)
-def _details(text: str, written: datetime | None) -> tuple[Detail, ...]:
-    """A sentence's details, cached: signatures, disclaimers and quoted copies repeat."""
-    return tuple(extract(text, written))
+def _doc(f: TextFeatures) -> _Doc:
+    """The matcher's working copy of a text's stored features (boilerplate marked later)."""
+    return _Doc(f.segs, f.details, f.words)
 
 
 def _prepare(text: str, written: datetime | None = None, segs: list[Segment] | None = None) -> _Doc:
     """Sentences with their details; ``written`` resolves relative dates ("last March")."""
-    segs = segment(text) if segs is None else segs
-    # relative dates and "prior" read the year and month only: one cache entry a month
-    month = written.replace(day=1, hour=0, minute=0, second=0, microsecond=0) if written else None
-    details = [list(_details(s.text, month)) for s in segs]
-    if os.environ.get("FOIATRACE_NAMES") == "ner":  # experiment: spaCy NER names
-        from matching.ner import name_keys_batch
-
-        for ds, keys in zip(details, name_keys_batch([s.text for s in segs]), strict=True):
-            ds[:] = [d for d in ds if d.type != "name"]
-            ds.extend(Detail("name", k, k) for k in sorted(keys))
-    return _Doc(segs, details, [content_words(s.text) for s in segs])
+    return _doc(prepare(text, written, segs))
 
 
 def _norm(text: str) -> str:
-    return _NORM.sub(" ", text.lower()).strip()
-
-
-def _sentence_counts(seg_lists: Iterable[list[Segment]]) -> Counter[str]:
-    """In how many documents each (normalized) sentence occurs."""
-    counts: Counter[str] = Counter()
-    for segs in seg_lists:
-        counts.update({_norm(s.text) for s in segs})
-    return counts
+    return norm(text)
 
 
 def is_policy(text: str) -> bool:
@@ -276,23 +261,16 @@ def is_policy(text: str) -> bool:
     return bool(_POLICY.search(text)) and not _PERSONAL.search(text)
 
 
-def _boiler(segs: list[Segment], counts: Counter[str]) -> list[bool]:
+def _boiler(segs: list[Segment], counts: Mapping[str, int]) -> list[bool]:
     """Sentences repeated across many documents (policy lines, disclaimers), policy
-    statements and refusals ("declined to say whether...") carry no disclosed detail."""
+    statements and refusals ("declined to say whether...") carry no disclosed detail.
+    ``counts``: in how many documents each sentence (by :func:`sentence_key`) occurs."""
     return [
-        counts[_norm(s.text)] >= BOILERPLATE_DOCS or is_refusal(s.text) or is_policy(s.text)
+        counts.get(sentence_key(s.text), 0) >= BOILERPLATE_DOCS
+        or is_refusal(s.text)
+        or is_policy(s.text)
         for s in segs
     ]
-
-
-def _mark_boilerplate(docs: Iterable[_Doc]) -> None:
-    docs = list(docs)
-    counts = _sentence_counts(d.segs for d in docs)
-    for doc in docs:
-        doc.boiler = _boiler(doc.segs, counts)
-
-
-_LOWER_WORD = re.compile(r"(?<![\w'’-])([a-z][a-z'’]+(?:-[a-z]+)*)(?![\w'’-])")
 
 
 _URL = re.compile(r"https?://[^\s<>\"')]+", re.IGNORECASE)
@@ -303,42 +281,9 @@ def linked_paths(text: str) -> set[str]:
     return {urlsplit(u.rstrip(".,;")).path for u in _URL.findall(text or "")} - {"", "/"}
 
 
-_CAP = r"[A-ZÀ-Ö][\w'’-]+"
-_PLACE_NOUNS = (
-    r"Valley|Ridge|Creek|Falls|Station|Airport|Mall|High|Elementary|University|College"
-    r"|Mountain|Mount|Peak|Canyon|Trail|Trailhead|Bay|Beach|Island|Harbor|Port|Bridge|Center"
-    r"|Hospital|Plaza|Square|Market|Resort|Highway|Interstate|Lake|River|Springs?|Heights"
-)
-_PLACE = re.compile(
-    rf"\b(?:in|near|outside|at|into|through|to|across)\s+((?:{_CAP}\s+){{0,3}}{_CAP})"
-    rf"|((?:{_CAP}\s+){{0,3}}{_CAP})\s+(?:County|City|Township|Parish|Borough|Police|Sheriff"
-    r"|Jail|Court|Road|Street|Avenue|Boulevard|Highway|Park|Lake|River|Springs?|Heights"
-    rf"|{_PLACE_NOUNS})\b"
-)
-
-
-def place_words(texts: Iterable[str]) -> set[str]:
-    """Capitalized words the corpus uses as places ("in Marrowfield", "Sallow County"): a
-    town both stories name says nothing about whether they are about the same person."""
-    out: set[str] = set()
-    for t in texts:
-        for m in _PLACE.finditer(t):
-            out.update(w.lower().rstrip("'’s") for w in (m.group(1) or m.group(2)).split())
-    return out | {w.lower() for w in re.findall(r"[A-Za-z]+", _PLACE_NOUNS)}
-
-
-def common_words(texts: Iterable[str]) -> set[str]:
-    """Words the corpus also writes in lower case ("status", "spring", "van"): capitalized,
-    they are a title, a place or a program, not the name of the person a story is about."""
-    out: set[str] = set()
-    for t in texts:
-        out.update(_LOWER_WORD.findall(t))
-    return out
-
-
 def _names(
     doc: _Doc,
-    doc_freq: dict[str, int],
+    doc_freq: Mapping[str, int],
     n_docs: int,
     exclude: set[str] = frozenset(),
     common: set[str] = frozenset(),
@@ -358,16 +303,47 @@ def _names(
     return out
 
 
-def _not_about(participants: Iterable[str], articles: Iterable[ArticleDoc]) -> set[str]:
+def not_about(participants: Iterable[str], outlets: Iterable[tuple[str | None, str]]) -> set[str]:
     """Name keys that identify no one the story is about: the thread's own people and the
-    outlets' names (a reporter's "told The Patriot Wire" is no anchor)."""
+    outlets' names (a reporter's "told The Patriot Wire" is no anchor). ``outlets``:
+    (outlet name, article host) of every article in the corpus."""
     words: set[str] = set()
     for name in participants:
         words.update(w.lower() for w in re.findall(r"[A-Za-z][a-z]+(?:[-'][A-Za-z]?[a-z]+)?", name))
-    for a in articles:
-        words.update(p for p in re.split(r"[^a-z]+", (a.outlet or "").lower()) if p)
-        words.update(p for p in re.split(r"[^a-z]+", a.domain.split(".")[0]) if p)
+    for outlet, domain in outlets:
+        words.update(p for p in re.split(r"[^a-z]+", (outlet or "").lower()) if p)
+        words.update(p for p in re.split(r"[^a-z]+", domain.split(".")[0]) if p)
     return {f"name:{w}" for w in words if len(w) > 2}
+
+
+def _not_about(participants: Iterable[str], articles: Iterable[ArticleDoc]) -> set[str]:
+    return not_about(participants, ((a.outlet, a.domain) for a in articles))
+
+
+Plan = list[tuple[EmailDoc, list[tuple[ArticleDoc, datetime]]]]
+
+
+def plan_pairs(
+    emails: Sequence[EmailDoc],
+    articles: Sequence[ArticleDoc],
+    window: timedelta = DEFAULT_WINDOW,
+    skip_pairs: set[tuple[str, str]] | None = None,
+) -> tuple[Plan, set[tuple[str, str]]]:
+    """Every (email, article) pair in the time window not yet weighed, in email order: the
+    plan, and the pairs it weighs (recorded as weighed whatever the filters decide)."""
+    skip_pairs = skip_pairs or set()
+    plan: Plan = []
+    weighed: set[tuple[str, str]] = set()
+    for email in emails:
+        cands = [
+            (a, t)
+            for a, t in candidates(email, articles, window)
+            if (email.key, a.key) not in skip_pairs
+        ]
+        if cands:
+            weighed.update((email.key, a.key) for a, _ in cands)
+            plan.append((email, cands))
+    return plan, weighed
 
 
 def match(
@@ -383,72 +359,102 @@ def match(
     participants: Iterable[str] = (),
     progress: Callable[[list[Any]], Iterable[Any]] = lambda it: it,
 ) -> MatchResult:
-    """Evidence for every new (email, article) pair in time order.
+    """Evidence for every new (email, article) pair in time order, everything computed from
+    the records given (the warehouse's incremental path calls :func:`weigh` directly).
 
     ``corpus_articles`` (default: ``articles``) sets how rare a detail is, which sentences are
     boilerplate and what was public before each email. ``embed`` maps sentences to
     L2-normalized vectors (cached by the caller). ``participants``: display names of the
     production's senders, whose names identify no suspect.
     """
-    model = model or load_model()
-    skip_pairs = skip_pairs or set()
     corpus = list(corpus_articles) if corpus_articles is not None else list(articles)
     by_key = {a.key: a for a in corpus}
     for a in articles:
         by_key.setdefault(a.key, a)
-    art_docs = {k: _prepare(a.text, a.published_at) for k, a in by_key.items()}
-    _mark_boilerplate(art_docs.values())
-    # every message's sentences count for boilerplate; details only where there is new work
-    email_segs = {e.key: segment(e.text) for e in emails}
-    email_counts = _sentence_counts(email_segs.values())
+    art_feats = {k: prepare(a.text, a.published_at) for k, a in by_key.items()}
+    email_feats = {e.key: prepare(e.text, e.sent_at) for e in emails}
+    stats = CorpusStats.from_scratch(art_feats.values(), email_feats.values())
+    plan, weighed = plan_pairs(emails, articles, window, skip_pairs)
+    outlet_domains = {a.domain for a in by_key.values()}
+    result = weigh(
+        plan,
+        by_key,
+        art_feats,
+        email_feats,
+        stats,
+        embed,
+        agency=agency_domains(((e.sender, e.recipients) for e in emails), outlet_domains),
+        outlet_domains=outlet_domains,
+        not_about=_not_about(participants, by_key.values()),
+        public_before=lambda email: list(by_key),
+        model=model,
+        keep_floor=keep_floor,
+        progress=progress,
+    )
+    result.weighed = weighed
+    return result
+
+
+def weigh(
+    plan: Plan,
+    pages: Mapping[str, ArticleDoc],
+    art_feats: Mapping[str, TextFeatures],
+    email_feats: Mapping[str, TextFeatures],
+    stats: CorpusStats,
+    embed: Callable[[list[str]], np.ndarray],
+    *,
+    agency: set[str],
+    outlet_domains: set[str],
+    not_about: set[str],
+    public_before: Callable[[EmailDoc], Iterable[str]],
+    context_feats: Mapping[str, TextFeatures] | None = None,
+    model: ScoreModel | None = None,
+    keep_floor: float = KEEP_FLOOR,
+    progress: Callable[[list[Any]], Iterable[Any]] = lambda it: it,
+    outbound: Mapping[str, set[str]] | None = None,
+) -> MatchResult:
+    """Weigh the planned pairs. The corpus enters only through ``stats`` (whose mappings
+    need hold just the keys of the texts given), the ``pages`` (the candidates and any page
+    that may have printed an email's details before it: ``public_before(email)`` names them,
+    a superset is fine) and ``outbound`` (detail keys that messages to the outlet, weighed
+    in earlier runs, share with each article version). ``weighed`` is left to the caller."""
+    model = model or load_model()
+    context_feats = context_feats or {}
+    art_docs = {k: _doc(art_feats[k]) for k in pages}
+    for doc in art_docs.values():
+        doc.boiler = _boiler(doc.segs, stats.article_sentences)
     email_docs: dict[str, _Doc] = {}
 
     def email_doc(e: EmailDoc) -> _Doc:
         if e.key not in email_docs:
-            doc = _prepare(e.text, e.sent_at, email_segs[e.key])
-            doc.boiler = _boiler(doc.segs, email_counts)
+            doc = _doc(email_feats[e.key])
+            doc.boiler = _boiler(doc.segs, stats.email_sentences)
             email_docs[e.key] = doc
         return email_docs[e.key]
 
-    doc_freq: Counter[str] = Counter()
-    for doc in art_docs.values():
-        doc_freq.update({d.key for ds in doc.details for d in ds})
-    n_docs = max(len(art_docs), 1)
-    not_about = _not_about(participants, by_key.values())
-    corpus_texts = [a.text for a in by_key.values()] + [e.text for e in emails]
-    common = common_words(corpus_texts) | place_words(corpus_texts)
+    doc_freq = stats.doc_freq
+    n_docs = max(stats.n_docs, 1)
+    common = stats.common
     art_names = {k: _names(d, doc_freq, n_docs, not_about, common) for k, d in art_docs.items()}
     art_typed = {k: d.keys(typed_only=True) for k, d in art_docs.items()}
 
-    outlet_domains = {a.domain for a in by_key.values()}
-    agency = agency_domains(((e.sender, e.recipients) for e in emails), outlet_domains)
-
     # Candidates first: only their sentences are embedded.
-    plan: list[tuple[EmailDoc, list[tuple[ArticleDoc, datetime]]]] = []
-    weighed: set[tuple[str, str]] = set()
-    for email in emails:
-        cands = [
-            (a, t)
-            for a, t in candidates(email, articles, window)
-            if (email.key, a.key) not in skip_pairs
-        ]
-        if not cands:
-            continue
-        weighed.update((email.key, a.key) for a, _ in cands)
+    todo: Plan = []
+    for email, cands in plan:
         if sender_role(email.sender, agency, outlet_domains) == "external":
             continue  # a reporter's own question discloses nothing of the agency's
         # no typed detail in common: never a disclosure, so its sentences are not embedded
         e_typed = email_doc(email).keys(typed_only=True)
         cands = [(a, t) for a, t in cands if e_typed & art_typed[a.key]]
         if cands:
-            plan.append((email, cands))
-    needed = {a.key for _, cands in plan for a, _ in cands}
+            todo.append((email, cands))
+    needed = {a.key for _, cands in todo for a, _ in cands}
     texts: list[str] = []
     for k in sorted(needed):
         art_docs[k].offset = len(texts)
         texts.extend(s.text for s in art_docs[k].segs)
     n_art = len(texts)
-    for email, _ in plan:
+    for email, _ in todo:
         doc = email_docs[email.key]
         doc.offset = len(texts)
         texts.extend(s.text for s in doc.segs)
@@ -463,8 +469,8 @@ def match(
         k: art_typed[k] | {"criminal_history:" + x[6:] for x in d.keys() if x.startswith("crime:")}
         for k, d in art_docs.items()
     }
-    ctx = _PairContext(by_key, art_docs, art_names, art_public, doc_freq, n_docs, agency, model)
-    for email, cands in progress(plan):
+    ctx = _PairContext(pages, art_docs, art_names, art_public, doc_freq, n_docs, agency, model)
+    for email, cands in progress(todo):
         e_doc = email_docs[email.key]
         if not e_doc.segs:
             continue
@@ -480,14 +486,19 @@ def match(
         # The blocked product: this email's sentences x all its candidates' sentences.
         sims = ev @ a_vec[rows].T if len(rows) else np.zeros((len(e_doc.segs), 0))
         col = 0
-        e_ctx = _prepare(email.context, email.sent_at) if email.context else e_doc
+        if not email.context:
+            e_ctx = e_doc
+        elif email.key in context_feats:
+            e_ctx = _doc(context_feats[email.key])
+        else:
+            e_ctx = _prepare(email.context, email.sent_at)
         e_names = _names(e_ctx, doc_freq, n_docs, not_about, common)
         e_typed_all = e_doc.keys(typed_only=True)
         linked = linked_paths(email.context or email.text)
         public_pages = [
-            (k, a.url)
-            for k, a in by_key.items()
-            if a.published_at and a.published_at < email.first  # surely before it
+            (k, pages[k].url)
+            for k in public_before(email)
+            if k in pages and pages[k].published_at and pages[k].published_at < email.first
         ]
         for art, t in cands:
             n = len(art_docs[art.key].segs)
@@ -500,9 +511,9 @@ def match(
     sentence = model.sentence_model()
     for pair in pairs:
         rescore_pair(pair, sentence)
-    finalize_pairs(pairs, model)
+    finalize_pairs(pairs, model, outbound)
     found = [r for p in pairs if p.score >= keep_floor for r in p.rows]
-    return MatchResult(found, weighed, pairs)
+    return MatchResult(found, set(), pairs)
 
 
 def _conflicts(a: list[Detail], b: list[Detail]) -> int:
@@ -584,19 +595,29 @@ def _rows(pair: PairEvidence) -> list[Disclosure]:
     return rows
 
 
-def finalize_pairs(pairs: list[PairEvidence], model: ScoreModel) -> None:
+def outbound_keys(pair: PairEvidence) -> set[str]:
+    """The detail keys a message to the article's outlet gave it: what supersedes an
+    internal message's rows of the same article (kept by the warehouse for later runs)."""
+    if not (pair.features.get("to_outlet") and pair.rows):
+        return set()
+    return {r.detail_key for r in pair.rows if not r.detail_key.endswith(":paraphrase")}
+
+
+def finalize_pairs(
+    pairs: list[PairEvidence], model: ScoreModel, earlier: Mapping[str, set[str]] | None = None
+) -> None:
     """Score every pair, then let outbound messages supersede internal ones.
 
     The disclosure is the message that reached the outlet: an internal message (a draft,
     a briefing) whose shared details an outbound message to the same outlet also shares with
-    the article is superseded by it."""
+    the article is superseded by it. ``earlier``: per article version, the outbound keys of
+    pairs weighed in earlier runs (a batch then decides as one run over everything would)."""
     outbound: dict[str, set[str]] = defaultdict(set)
+    for key, details in (earlier or {}).items():
+        outbound[key].update(details)
     for p in pairs:
         p.features["superseded"] = 0.0
-        if p.features["to_outlet"] and p.rows:
-            outbound[p.article_key].update(
-                r.detail_key for r in p.rows if not r.detail_key.endswith(":paraphrase")
-            )
+        outbound[p.article_key].update(outbound_keys(p))
     for p in pairs:
         if p.features["to_internal"] and p.rows:
             overlap = {r.detail_key for r in p.rows} & outbound.get(p.article_key, set())
@@ -612,7 +633,7 @@ class _PairContext:
     art_docs: dict[str, _Doc]
     art_names: dict[str, dict[str, float]]
     art_typed: dict[str, set[str]]
-    doc_freq: Counter[str]
+    doc_freq: Mapping[str, int]
     n_docs: int
     agency: set[str]
     model: ScoreModel
@@ -750,7 +771,7 @@ class _PairContext:
             "typed_p": 0.0,
         }
         pair = PairEvidence(
-            email.key, art.key, art.url, f, 0.0, [], sentence_pairs, lag, public_keys
+            email.key, art.key, art.url, f, 0.0, [], sentence_pairs, lag, public_keys=public_keys
         )
         pair.typed_best = best
         pair.lag_range = lag_range

@@ -85,6 +85,10 @@ VOLATILE: dict[str, frozenset[str]] = {
     "errors": frozenset({"first_seen_at", "last_seen_at", "last_run_id", "times_seen"}),
     # a cache: the vectors' effect is in disclosures.cosine/score; kept: which texts
     "embeddings": frozenset({"vector"}),
+    # the matcher's stored features and corpus membership: when computed, not what
+    "text_features": frozenset({"computed_at"}),
+    "corpus_members": frozenset({"added_at"}),
+    "pair_state": frozenset({"weighed_at"}),
     # views: the same columns under their view names
     "articles": frozenset({"fetched_at"}),
     "evidence": frozenset({"warc_file", "warc_record_id"}),

@@ -8,6 +8,8 @@ with these functions, runs it, and stores its result here, in one transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from warehouse.runs import insert_arrow, now, transaction
@@ -23,16 +25,20 @@ def weighed_pairs(con: Any, matcher_version: str) -> set[tuple[str, str]]:
     )
 
 
-def load_article_docs(con: Any) -> list[Any]:
-    """The newest version of every article, keyed url#text_sha256."""
+def load_article_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
+    """The newest version of every article (or of those of ``keys``), keyed url#text_sha256."""
     from matching.match import ArticleDoc
 
+    where, params = "", []
+    if keys is not None:
+        where, params = "WHERE a.url || '#' || a.text_sha256 IN (SELECT unnest(?))", [sorted(keys)]
     return [
         ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "", original)
         for url, sha, outlet, pub, mod, text, original in con.execute(
             "SELECT a.url, a.text_sha256, a.outlet, a.published_at, a.modified_at, a.text, "
-            "s.original_url FROM articles a LEFT JOIN syndication s ON s.url = a.url "
-            "ORDER BY a.url"
+            f"s.original_url FROM articles a LEFT JOIN syndication s ON s.url = a.url {where} "
+            "ORDER BY a.url",
+            params,
         ).fetchall()
     ]
 
@@ -46,7 +52,7 @@ def load_participants(con: Any) -> list[str]:
     return [r[0] for r in rows if r[0]]
 
 
-def load_email_docs(con: Any) -> list[Any]:
+def load_email_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
     """Messages that can be matched, with who sent them to whom and their thread's text.
 
     The text the matcher reads as the sender's own is the message's own text followed by
@@ -56,6 +62,9 @@ def load_email_docs(con: Any) -> list[Any]:
     """
     from matching.match import EmailDoc
 
+    where, params = "", []
+    if keys is not None:
+        where, params = "AND e.msg_key IN (SELECT unnest(?))", [sorted(keys)]
     rows = con.execute(
         """
         WITH att AS (
@@ -73,9 +82,10 @@ def load_email_docs(con: Any) -> list[Any]:
                          (SELECT string_agg(q.text, '\n\n' ORDER BY q.idx) FROM quoted_blocks q
                           WHERE q.msg_key = e.msg_key))
         FROM own e
-        WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_all) > 0
+        WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_all) > 0 {where}
         ORDER BY e.sent_at, e.msg_key
-        """
+        """.replace("{where}", where),
+        params,
     ).fetchall()
     docs = []
     for key, sent_at, earliest, latest, text, sender, to, cc, quoted_from, context in rows:
@@ -93,67 +103,238 @@ _DISCLOSURE_KEY = ("msg_key", "article_url", "detail_key", "article_sentence")
 
 
 def store_disclosures(
-    con: Any, found: list[Any], weighed: set[tuple[str, str]], version: str
+    con: Any,
+    found: list[Any],
+    weighed: set[tuple[str, str]],
+    version: str,
+    *,
+    own_transaction: bool = True,
 ) -> None:
     """Replace the evidence of every pair weighed (a new matcher version may no longer report
-    what an older one did); rows of other article versions and reviewers' verdicts stay."""
+    what an older one did); rows of other article versions and reviewers' verdicts stay.
+    ``own_transaction=False``: the caller's transaction holds this write."""
+    with transaction(con) if own_transaction else nullcontext():
+        _store_disclosures(con, found, weighed, version)
+
+
+def _store_disclosures(
+    con: Any, found: list[Any], weighed: set[tuple[str, str]], version: str
+) -> None:
     import pyarrow as pa
 
     t = now()
-    with transaction(con):
-        if weighed:
-            pairs = pa.table(
-                {"msg_key": [m for m, _ in weighed], "article_key": [a for _, a in weighed]}
-            )
-            con.register("_weighed", pairs)
-            con.execute(
-                "DELETE FROM disclosures WHERE (msg_key, article_key) IN "
-                "(SELECT (msg_key, article_key) FROM _weighed)"
-            )
-            con.unregister("_weighed")
-        if found:
-            best: dict[tuple[str, str, str, int], Any] = {}
-            for d in found:
-                k = (d.msg_key, d.article_url, d.detail_key, d.article_sentence)
-                if k not in best or d.score > best[k].score:
-                    best[k] = d
-            rows = [
-                {
-                    "msg_key": d.msg_key,
-                    "article_url": d.article_url,
-                    "detail_type": d.detail_type,
-                    "detail_key": d.detail_key,
-                    "article_sentence": d.article_sentence,
-                    "article_key": d.article_key,
-                    "email_quote": d.email_quote,
-                    "article_quote": d.article_quote,
-                    "shared_details": d.shared_details,
-                    "score": d.score,
-                    "cosine": d.cosine,
-                    "lag_hours": d.lag_hours,
-                    "lag_hours_min": d.lag_hours_min,
-                    "lag_hours_max": d.lag_hours_max,
-                    "syndicated_from": None,
-                    "features": json.dumps(d.features),
-                    "matcher_version": version,
-                    "matched_at": t,
-                }
-                for d in best.values()
-            ]
-            updates = ", ".join(f"{c} = excluded.{c}" for c in rows[0] if c not in _DISCLOSURE_KEY)
-            insert_arrow(
-                con,
-                "disclosures",
-                pa.Table.from_pylist(rows),
-                f"ON CONFLICT DO UPDATE SET {updates}",
-            )
-        if weighed:
-            pairs = pa.table(
-                {
-                    "msg_key": [m for m, _ in weighed],
-                    "article_key": [a for _, a in weighed],
-                    "matcher_version": [version] * len(weighed),
-                    "matched_at": [t] * len(weighed),
-                }
-            )
-            insert_arrow(con, "matched_pairs", pairs, "ON CONFLICT DO NOTHING")
+    if weighed:
+        pairs = pa.table(
+            {"msg_key": [m for m, _ in weighed], "article_key": [a for _, a in weighed]}
+        )
+        con.register("_weighed", pairs)
+        con.execute(
+            "DELETE FROM disclosures WHERE (msg_key, article_key) IN "
+            "(SELECT (msg_key, article_key) FROM _weighed)"
+        )
+        con.unregister("_weighed")
+    if found:
+        best: dict[tuple[str, str, str, int], Any] = {}
+        for d in found:
+            k = (d.msg_key, d.article_url, d.detail_key, d.article_sentence)
+            if k not in best or d.score > best[k].score:
+                best[k] = d
+        rows = [
+            {
+                "msg_key": d.msg_key,
+                "article_url": d.article_url,
+                "detail_type": d.detail_type,
+                "detail_key": d.detail_key,
+                "article_sentence": d.article_sentence,
+                "article_key": d.article_key,
+                "email_quote": d.email_quote,
+                "article_quote": d.article_quote,
+                "shared_details": d.shared_details,
+                "score": d.score,
+                "cosine": d.cosine,
+                "lag_hours": d.lag_hours,
+                "lag_hours_min": d.lag_hours_min,
+                "lag_hours_max": d.lag_hours_max,
+                "syndicated_from": None,
+                "features": json.dumps(d.features),
+                "matcher_version": version,
+                "matched_at": t,
+            }
+            for d in best.values()
+        ]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in rows[0] if c not in _DISCLOSURE_KEY)
+        insert_arrow(
+            con,
+            "disclosures",
+            pa.Table.from_pylist(rows),
+            f"ON CONFLICT DO UPDATE SET {updates}",
+        )
+    if weighed:
+        pairs = pa.table(
+            {
+                "msg_key": [m for m, _ in weighed],
+                "article_key": [a for _, a in weighed],
+                "matcher_version": [version] * len(weighed),
+                "matched_at": [t] * len(weighed),
+            }
+        )
+        insert_arrow(con, "matched_pairs", pairs, "ON CONFLICT DO NOTHING")
+
+
+# -- incremental matching (issue 12) -----------------------------------------------------------
+
+
+def unweighed_pairs(con: Any, version: str, window_days: int) -> set[tuple[str, str]]:
+    """(msg_key, article_key) pairs in the time window that this matcher version has not
+    weighed: the candidates of ``matching.match.candidates`` (an article published after the
+    message's earliest time, or updated after it, within the window), found by a range join
+    on the articles' times instead of a scan per message."""
+    from warehouse.features import EMAIL_TEXT_SQL
+
+    rows = con.execute(
+        f"""
+        WITH e AS (
+            SELECT msg_key, least(coalesce(sent_at_earliest, sent_at), sent_at) AS first
+            FROM ({EMAIL_TEXT_SQL})
+        ), a AS (
+            SELECT url || '#' || text_sha256 AS article_key, published_at, modified_at
+            FROM articles
+        ), c AS (
+            SELECT e.msg_key, e.first, a.* FROM e JOIN a
+              ON a.published_at >= e.first AND a.published_at <= e.first + to_days(?)
+            UNION
+            SELECT e.msg_key, e.first, a.* FROM e JOIN a
+              ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days(?)
+        ), t AS (
+            SELECT msg_key, article_key, first,
+                   CASE WHEN published_at >= first THEN published_at
+                        WHEN modified_at >= first THEN modified_at END AS eff
+            FROM c
+        )
+        SELECT msg_key, article_key FROM t
+        WHERE eff IS NOT NULL AND eff - first <= to_days(?)
+          AND NOT EXISTS (SELECT 1 FROM matched_pairs m WHERE m.matcher_version = ?
+                          AND m.msg_key = t.msg_key AND m.article_key = t.article_key)
+        """,
+        [window_days, window_days, window_days, version],
+    ).fetchall()
+    return set(rows)
+
+
+def email_headers(con: Any) -> list[tuple[str | None, set[str]]]:
+    """(sender, To and Cc) of every matchable message, in the matcher's order: whose domain
+    is the agency's is read from all of them."""
+    from warehouse.features import EMAIL_TEXT_SQL
+
+    rows = con.execute(
+        f"SELECT email_from, email_to, email_cc FROM ({EMAIL_TEXT_SQL}) ORDER BY sent_at, msg_key"
+    ).fetchall()
+    return [(s, {a for a in [*(to or []), *(cc or [])] if a}) for s, to, cc in rows]
+
+
+def weighed_count(con: Any, version: str) -> int:
+    return con.execute(
+        "SELECT count(*) FROM matched_pairs WHERE matcher_version = ?", [version]
+    ).fetchall()[0][0]
+
+
+def store_pair_state(
+    con: Any, version: str, states: list[dict[str, Any]], reweighed: set[tuple[str, str]]
+) -> None:
+    """Record what each weighed pair depended on (``pair_state``); a re-weighed pair's count
+    goes up by one."""
+    import pyarrow as pa
+
+    if not states:
+        return
+    t = now()
+    rows = [
+        {
+            "matcher_version": version,
+            **s,
+            "weighed_at": t,
+            "reweighed": int((s["msg_key"], s["article_key"]) in reweighed),
+        }
+        for s in states
+    ]
+    insert_arrow(
+        con,
+        "pair_state",
+        pa.Table.from_pylist(rows),
+        "ON CONFLICT DO UPDATE SET shared_keys = excluded.shared_keys, "
+        "name_keys = excluded.name_keys, public_keys = excluded.public_keys, "
+        "outbound_keys = excluded.outbound_keys, score = excluded.score, "
+        "weighed_at = excluded.weighed_at, reweighed = pair_state.reweighed + excluded.reweighed",
+    )
+
+
+def earlier_outbound(
+    con: Any, version: str, article_keys: Iterable[str], batch: set[tuple[str, str]]
+) -> dict[str, set[str]]:
+    """Per article version: the details messages to its outlet gave it, from pairs weighed
+    in earlier runs and not in this batch."""
+    out: dict[str, set[str]] = {}
+    keys = sorted(set(article_keys))
+    if not keys:
+        return out
+    for msg, art, details in con.execute(
+        "SELECT msg_key, article_key, outbound_keys FROM pair_state WHERE matcher_version = ? "
+        "AND len(outbound_keys) > 0 AND article_key IN (SELECT unnest(?))",
+        [version, keys],
+    ).fetchall():
+        if (msg, art) not in batch:
+            out.setdefault(art, set()).update(details)
+    return out
+
+
+def pairs_made_public(
+    con: Any, version: str, new_public: list[tuple[str, str, Any]]
+) -> set[tuple[str, str]]:
+    """Stored pairs that share a detail a newly added page prints, where the page was
+    published before the message (and is not the pair's article): their "already public"
+    feature may have changed."""
+    import pyarrow as pa
+
+    if not new_public:
+        return set()
+    con.register(
+        "_new_public",
+        pa.table(
+            {
+                "detail_key": [k for k, _, _ in new_public],
+                "url": [u for _, u, _ in new_public],
+                "published_at": pa.array([p for _, _, p in new_public], pa.timestamp("us", "UTC")),
+            }
+        ),
+    )
+    try:
+        rows = con.execute(
+            """
+            SELECT DISTINCT ps.msg_key, ps.article_key
+            FROM pair_state ps
+            JOIN _new_public np ON list_contains(ps.shared_keys, np.detail_key)
+            JOIN emails e ON e.msg_key = ps.msg_key
+            WHERE ps.matcher_version = ? AND np.published_at IS NOT NULL
+              AND np.published_at < least(coalesce(e.sent_at_earliest, e.sent_at), e.sent_at)
+              AND NOT starts_with(ps.article_key, np.url || '#')
+            """,
+            [version],
+        ).fetchall()
+    finally:
+        con.unregister("_new_public")
+    return set(rows)
+
+
+def pairs_with_keys(
+    con: Any, version: str, names: set[str], details: set[str]
+) -> set[tuple[str, str]]:
+    """Stored pairs whose names (``names``) or shared details (``details``) include a key:
+    those whose decision a rarity change can move."""
+    if not names and not details:
+        return set()
+    rows = con.execute(
+        "SELECT msg_key, article_key FROM pair_state WHERE matcher_version = ? AND "
+        "(list_has_any(name_keys, ?::VARCHAR[]) OR list_has_any(shared_keys, ?::VARCHAR[]))",
+        [version, sorted(names), sorted(details)],
+    ).fetchall()
+    return set(rows)
