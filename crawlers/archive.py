@@ -16,6 +16,14 @@ A file is written as ``<name>.warc.gz.open`` and renamed on close; a crawl kille
 leaves an ``.open`` file whose last record may be cut short, which ``repair_open_files``
 truncates to the last complete record (everything an item points at was flushed before
 that item was written, so nothing referenced is ever lost).
+
+Each record is flushed to the operating system as it is written, and made durable
+(``fsync``) before any item that points at it is written: the item pipeline awaits
+``WarcArchive.sync`` in a worker thread, so the crawl goes on meanwhile and one ``fsync``
+covers every record written before it started (a few milliseconds each on an ordinary
+disk: one per record on the crawl's own thread was a sixth of its time on loopback).
+Records are gzipped at level 6 (gzip's default): within 1% of level 9's size, in two
+thirds of the time.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import base64
 import hashlib
 import io
 import os
+import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +46,28 @@ from warcio.warcwriter import WARCWriter
 
 OPEN_SUFFIX = ".open"
 _DROP_HEADERS = {"transfer-encoding", "content-length"}
+GZIP_LEVEL = 6
+
+
+class _GzipMembers:
+    """What warcio writes a record to: one gzip member per record (warcio's own wrapper
+    compresses at level 9); ``flush``, called once at the end of each record, ends it."""
+
+    def __init__(self, out: IO[bytes], level: int = GZIP_LEVEL) -> None:
+        self.out = out
+        self.level = level
+        self._member = self._new()
+
+    def _new(self) -> Any:
+        return zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, buff: bytes) -> None:
+        self.out.write(self._member.compress(buff))
+
+    def flush(self) -> None:
+        self.out.write(self._member.flush())
+        self.out.flush()
+        self._member = self._new()
 
 
 class _Sha256Writer(WARCWriter):
@@ -79,8 +110,12 @@ class WarcArchive:
         self.name = name if name.endswith(".warc.gz") else f"{name}.warc.gz"
         self.path = self.directory / (self.name + OPEN_SUFFIX)
         self.fh: IO[bytes] | None = self.path.open("ab")
-        self.writer = _Sha256Writer(self.fh, gzip=True)
+        # gzip=False: warcio writes plain records into our per-record gzip members
+        self.writer = _Sha256Writer(_GzipMembers(self.fh), gzip=False)
         self.records = 0
+        self.flushed = self.fh.tell()  # bytes handed to the operating system
+        self.synced = self.flushed  # bytes known to be on disk (fsync)
+        self._sync_lock = threading.Lock()
 
     def write_response(
         self,
@@ -92,7 +127,8 @@ class WarcArchive:
         protocol: str = "HTTP/1.1",
         ip_address: str | None = None,
     ) -> WarcRef:
-        """Write one response record and flush it to disk before returning its reference."""
+        """Write one response record and flush it to the operating system before returning
+        its reference (``sync`` makes it durable: see the module docstring)."""
         assert self.fh is not None, "archive is closed"
         kept = [(k, v) for k, v in headers if k.lower() not in _DROP_HEADERS]
         kept.append(("Content-Length", str(len(body))))
@@ -110,18 +146,36 @@ class WarcArchive:
             warc_headers_dict=warc_headers,
         )
         offset = self.fh.tell()
-        self.writer.write_record(record)
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
+        self.writer.write_record(record)  # ends with a flush of the file
+        self.flushed = self.fh.tell()
         self.records += 1
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         return WarcRef(record_id=record_id, sha256=payload_hex, file=self.name, offset=offset)
 
+    def unsynced(self) -> bool:
+        """Whether records were written since the last ``sync``."""
+        return self.synced < self.flushed
+
+    def sync(self) -> None:
+        """Make every record written so far durable (``fsync``). Safe from another thread
+        while records are written: it covers at least what was written when it was called,
+        and callers waiting on the lock find their records covered by the sync before."""
+        target = self.flushed
+        with self._sync_lock:
+            if self.synced >= target or self.fh is None:
+                return
+            os.fsync(self.fh.fileno())
+            self.synced = max(self.synced, target)
+
     def close(self) -> Path:
         """Close and rename ``*.open`` to the final name (an empty file is removed)."""
         if self.fh is not None:
-            self.fh.close()
-            self.fh = None
+            with self._sync_lock:
+                if self.records:
+                    self.fh.flush()
+                    os.fsync(self.fh.fileno())
+                self.fh.close()
+                self.fh = None
         final = self.directory / self.name
         if self.records:
             self.path.replace(final)

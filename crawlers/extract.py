@@ -11,7 +11,10 @@ the text the matcher sees and that evidence quotes are checked against.
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +24,8 @@ import lxml.html
 from lxml import etree
 
 from crawlers.dates import iso_utc
+
+log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 40  # below this a "body" is a stub, a consent wall or a listing fragment
 
@@ -88,16 +93,28 @@ def decode_html(data: bytes | str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _parse(html: str) -> lxml.html.HtmlElement:
-    if "<" not in html or not re.search(r"<\s*(html|body|head|p|div|article)\b", html, re.I):
+def _parse(html: str) -> tuple[lxml.html.HtmlElement, lxml.html.HtmlElement | str]:
+    """The page's tree, and what trafilatura is given: the tree its own loader makes of
+    the page (trafilatura copies it before cleaning), read by the metadata code too, so
+    that a page is parsed once; the page itself, parsed here, when that loader gives up."""
+    if "<" not in html or not _HTML_TAG.search(html):
         raise ValueError("not an HTML page")
+    from trafilatura.utils import load_html
+
+    shared = load_html(html)
+    if isinstance(shared, lxml.html.HtmlElement) and shared.tag == "html":
+        return shared, shared
     try:
         # lxml refuses str input that carries an XML encoding declaration
-        html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+        html = _XML_DECL.sub("", html)
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"unparseable HTML: {exc}") from exc
-    return tree
+    return tree, html
+
+
+_HTML_TAG = re.compile(r"<\s*(html|body|head|p|div|article)\b", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 # --- structured metadata -------------------------------------------------------------
@@ -387,22 +404,45 @@ def _teaser(el: etree._Element, text: str) -> bool:
     return bool(_TEASER_LABEL.match(text)) or linked >= 0.8 * len(text)
 
 
-def _trafilatura_paragraphs(html: str, url: str, title: str) -> list[str]:
-    import trafilatura
+@functools.cache
+def _trafilatura() -> tuple[Any, Any, Any, Any]:
+    """trafilatura's pieces behind ``trafilatura.extract`` (imported once, on first use)."""
+    from trafilatura.core import bare_extraction, determine_returnstring
+    from trafilatura.settings import Document, Extractor
 
+    return bare_extraction, determine_returnstring, Document, Extractor
+
+
+def _trafilatura_xml(source: str | lxml.html.HtmlElement, url: str, recall: bool) -> str | None:
+    """What ``trafilatura.extract(source, url=url, output_format="xml", ...)`` returns with
+    the options below, without the content fingerprint ``extract`` adds to the XML header
+    (a hash of the whole text we never read: about a tenth of the extraction time).
+
+    ``source`` may be the tree ``trafilatura.utils.load_html`` made of the page, so that
+    the page is parsed once for trafilatura (which works on its own copy) and for the
+    metadata read here.
+    """
+    bare_extraction, determine_returnstring, document_cls, extractor_cls = _trafilatura()
+    options = extractor_cls(
+        output_format="xml",
+        comments=False,
+        tables=True,  # data tables are body text (the benchmark agrees)
+        images=False,
+        links=True,  # for _teaser; the links are dropped when flattening
+        formatting=False,
+        dedup=False,
+        recall=recall,
+        url=url,
+    )
+    document = bare_extraction(source, options=options, as_dict=False)
+    if not isinstance(document, document_cls):
+        return None
+    return determine_returnstring(document, options)
+
+
+def _trafilatura_paragraphs(source: str | lxml.html.HtmlElement, url: str, title: str) -> list[str]:
     for recall in (False, True):
-        xml = trafilatura.extract(
-            html,
-            url=url,
-            output_format="xml",
-            include_comments=False,
-            include_tables=True,  # data tables are body text (the benchmark agrees)
-            include_images=False,
-            include_links=True,  # for _teaser; the links are dropped when flattening
-            include_formatting=False,
-            deduplicate=False,
-            favor_recall=recall,
-        )
+        xml = _trafilatura_xml(source, url, recall)
         paragraphs = _paragraphs_from_xml(xml, title) if xml else []
         if sum(len(p) for p in paragraphs) >= MIN_TEXT_CHARS:
             return paragraphs
@@ -441,11 +481,11 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     reports those as errors.
     """
     text_html = decode_html(html)
-    tree = _parse(text_html)
+    tree, source = _parse(text_html)
     art = _article_node(_jsonld_nodes(tree))
     meta = _meta_map(tree)
     title = _title(tree, art, meta)
-    paragraphs = _trafilatura_paragraphs(text_html, url, title)
+    paragraphs = _trafilatura_paragraphs(source, url, title)
     if not paragraphs:
         paragraphs = list(_visible_paragraphs(tree))
     text = "\n\n".join(paragraphs)
@@ -463,3 +503,110 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
         "section": _section(art, meta),
         "text": text,
     }
+
+
+# --- extraction in worker processes ------------------------------------------------------
+
+
+class ExtractionCrashed(RuntimeError):
+    """A worker process died while extracting the page (twice: once more in a new pool)."""
+
+
+def _worker_init(log_level: str) -> None:
+    """Worker logging in the crawl log's format, so the parent relays it at its level."""
+    import logging
+
+    logging.basicConfig(
+        level=log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s", force=True
+    )
+
+
+def _warm() -> int:
+    """Run once in each new worker: the imports a first page would pay."""
+    _trafilatura()
+    import htmldate  # noqa: F401
+
+    return os.getpid()
+
+
+class ExtractionPool:
+    """``extract_article`` in worker processes, so that the crawl's own thread goes on
+    fetching, archiving and writing items while pages are extracted (extraction is most
+    of a crawl's CPU time). The result is the same as in the crawl process: the same
+    function on the same decoded text.
+
+    A small crawl does not pay the workers' start: the pool starts once ``demand`` (the
+    articles scheduled so far) reaches ``start_after``, and until its workers have
+    imported everything, pages are still extracted in the crawl process. A worker that
+    dies (a crash in a native library on a hostile page) breaks the pool: a new one is
+    started and the page tried once more there, then reported as an error; no page is
+    ever retried in the crawl process, which it could take down.
+    """
+
+    def __init__(self, workers: int, start_after: int = 32, log_level: str = "WARNING") -> None:
+        self.workers = max(0, workers)
+        self.start_after = start_after
+        self.log_level = log_level
+        self._pool: Any = None
+        self._warm: list[Any] = []
+        self.failed = False  # the workers could not start: everything in process
+        self.in_workers = 0  # pages extracted in worker processes (stats)
+
+    def _ready(self, demand: int) -> Any:
+        if self.workers <= 0 or self.failed:
+            return None
+        if self._pool is None:
+            if demand < self.start_after:
+                return None
+            self._start()
+        if not all(f.done() for f in self._warm):
+            return None
+        if any(f.exception() is not None for f in self._warm):
+            exc = next(f.exception() for f in self._warm if f.exception() is not None)
+            log.warning("extraction workers did not start (%s): extracting in process", exc)
+            self.failed = True
+            self.close()
+            return None
+        return self._pool
+
+    def _start(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver: the workers are forked from a clean process that imported the
+        # extraction code once, never from the crawl process and its threads
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["crawlers.extract", "trafilatura", "htmldate"])
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=ctx, initializer=_worker_init, initargs=(self.log_level,)
+        )
+        self._warm = [self._pool.submit(_warm) for _ in range(self.workers)]
+
+    async def extract(self, html: str, url: str, demand: int = 0) -> dict[str, Any]:
+        """``extract_article(html, url)``, in a worker when the pool is ready."""
+        import asyncio
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self._ready(demand)
+        if pool is None:
+            return extract_article(html, url)
+        for _attempt in range(2):
+            try:
+                page = await asyncio.wrap_future(pool.submit(extract_article, html, url))
+            except BrokenProcessPool:
+                if pool is self._pool:  # the first page to notice starts a new pool
+                    log.warning("an extraction worker died (at %s): new workers", url)
+                    self.close()
+                    self._start()
+                pool = self._pool
+                await asyncio.wrap_future(self._warm[0])
+                continue
+            self.in_workers += 1
+            return page
+        raise ExtractionCrashed("extraction worker crashed on this page")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+            self._warm = []

@@ -2,11 +2,15 @@
 
 The warehouse keys articles by canonical URL + text hash, so the hash is computed in
 one place for every item; the file is flushed line by line so that a crawl killed
-half-way still leaves every finished item for the loader.
+half-way still leaves every finished item for the loader. When the run writes a WARC
+archive, an item is written only once the records written before it are on disk
+(``WarcArchive.sync``, awaited in a worker thread so that the crawl goes on meanwhile):
+a stored item never points at a record a crash could lose.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -17,6 +21,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawlers.archive import WarcArchive
 from crawlers.dates import utc_now_iso
 from crawlers.items import ArticleItem, CrawlErrorItem, IndexStateItem, NotModifiedItem
 
@@ -46,6 +51,7 @@ class JsonLinesPipeline:
         self.crawler = crawler
         self.fh: IO[str] | None = None
         self.seen_keys: set[tuple[str, str]] = set()
+        self._archive: Any = False  # the run's WarcArchive (None: none; False: not looked up)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
@@ -63,7 +69,20 @@ class JsonLinesPipeline:
             self.fh.close()
             self.fh = None
 
-    def process_item(self, item: Any) -> Any:
+    def archive(self) -> Any:
+        """The WarcArchive of the run's ArchiveMiddleware, None when nothing is archived."""
+        if self._archive is False:
+            self._archive = None
+            engine = getattr(self.crawler, "engine", None)
+            downloader = getattr(engine, "downloader", None)
+            manager = getattr(downloader, "middleware", None)
+            for mw in getattr(manager, "middlewares", ()):
+                if isinstance(getattr(mw, "archive", None), WarcArchive):
+                    self._archive = mw.archive
+                    break
+        return self._archive
+
+    async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         if not adapter.get("fetched_at"):
             adapter["fetched_at"] = utc_now_iso()
@@ -82,6 +101,9 @@ class JsonLinesPipeline:
             stats.inc_value(f"foiatrace/{key}")
         else:
             stats.inc_value("foiatrace/errors")
+        archive = self.archive()
+        if archive is not None and archive.unsynced():
+            await asyncio.to_thread(archive.sync)
         assert self.fh is not None
         self.fh.write(json.dumps(item_record(item), ensure_ascii=False) + "\n")
         self.fh.flush()

@@ -49,7 +49,7 @@ from twisted.python.failure import Failure
 
 from crawlers.bodytext import NotText, decode_body
 from crawlers.dates import older_than, parse_datetime, to_iso, utc_now_iso
-from crawlers.extract import extract_article
+from crawlers.extract import ExtractionCrashed, ExtractionPool
 from crawlers.feeds import parse_feed
 from crawlers.items import (
     ArticleItem,
@@ -322,6 +322,8 @@ class ArticleSpider(scrapy.Spider):
         # fault injection for tests: callbacks raise on matching URLs (never set in production)
         fault = os.environ.get("FOIATRACE_CRAWL_FAULT_URLS", "")
         self.fault = re.compile(fault) if fault else None
+        # article extraction (CPU-bound) in worker processes on big crawls (from_crawler)
+        self.extraction = ExtractionPool(0)
 
     def _host_policy(self) -> tuple[set[str], set[str]]:
         """Hosts requests may go to: outlet domains (and subdomains), the hosts of their
@@ -351,6 +353,11 @@ class ArticleSpider(scrapy.Spider):
         )
         spider.max_requests = settings.getint("FOIATRACE_MAX_REQUESTS", MAX_REQUESTS)
         spider.budget_error_rows = settings.getint("FOIATRACE_BUDGET_ERROR_ROWS", BUDGET_ERROR_ROWS)
+        spider.extraction = ExtractionPool(
+            settings.getint("FOIATRACE_EXTRACT_WORKERS", 0),
+            settings.getint("FOIATRACE_EXTRACT_POOL_AFTER", 32),
+            settings.get("LOG_LEVEL", "WARNING"),
+        )
         out = settings.get("FOIATRACE_OUT")
         spider.discovery_path = discovery_file_for(out) if out else None
         # Settings are still mutable here (they freeze after the spider is created).
@@ -693,7 +700,9 @@ class ArticleSpider(scrapy.Spider):
 
     # --- articles -----------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem | CrawlErrorItem]:
+    async def parse_article(
+        self, response: Response
+    ) -> AsyncIterator[ArticleItem | NotModifiedItem | CrawlErrorItem]:
         meta = response.meta
         outlet = self._outlet(meta["outlet"])
         requested = meta["canonical"]
@@ -728,10 +737,13 @@ class ArticleSpider(scrapy.Spider):
             self.logger.warning("%s: %s", requested, decoded.note)
             self.crawler.stats.inc_value("foiatrace/charset_detected")
         try:
-            page = extract_article(decoded.text, response.url)
-        except ValueError as exc:
+            page = await self.extraction.extract(decoded.text, response.url, len(self.scheduled))
+        except (ValueError, ExtractionCrashed) as exc:
             yield self._error(requested, outlet.slug, str(exc))
             return
+        # a sitemap or feed entry merged while the page was extracted counts (merges after
+        # this point are corrections: see _correct)
+        found = self.discovered.get(requested) or found
         own = {
             k: page.get(k)
             for k in ("title", "published_at", "date_source", "modified_at", "modified_source")
@@ -828,6 +840,8 @@ class ArticleSpider(scrapy.Spider):
         yield self._error(meta.get("canonical", request.url), meta.get("outlet"), reason, record)
 
     def closed(self, reason: str) -> None:
+        self.extraction.close()
+        self.crawler.stats.set_value("foiatrace/extracted_in_workers", self.extraction.in_workers)
         if self._discovery_fh is not None:
             self._discovery_fh.close()
             self._discovery_fh = None

@@ -132,3 +132,42 @@ def test_extraction_floor_on_the_benchmark_pages(shared: Path) -> None:
         predictions[key] = {"articleBody": text}
     score = score_predictions(truth, predictions, "foiatrace")
     assert score.f1 >= 0.965 and score.precision >= 0.95 and score.recall >= 0.97, score
+
+
+def test_extraction_pool_extracts_what_the_crawl_process_would_and_survives_a_dead_worker() -> None:
+    """Pages extracted in worker processes are the pages extract_article gives in process;
+    a worker killed mid-crawl is replaced and the page is extracted in the new pool."""
+    import asyncio
+    import os
+    import signal
+
+    from crawlers.extract import ExtractionPool
+
+    pages = [(p.read_text(encoding="utf-8"), f"https://harborgazette.example/{p.name}") for p in (
+        FERRY,
+        SITE / "2021/03/10/council-approves-seawall-bond.html",
+        SITE / "2021/02/01/lighthouse-museum-reopens.html",
+    )]  # fmt: skip
+    expected = [extract_article(html, url) for html, url in pages]
+    pool = ExtractionPool(2, start_after=1)
+
+    async def run() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        assert await pool.extract(*pages[0], demand=0) == expected[0]  # not started: in process
+        assert pool.in_workers == 0
+        await pool.extract(*pages[0], demand=1)  # starts the workers (in process until ready)
+        pids = await asyncio.gather(*(asyncio.wrap_future(f) for f in pool._warm))
+        first = [await pool.extract(html, url, demand=1) for html, url in pages]
+        for pid in set(pids):
+            os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.5)
+        again = list(await asyncio.gather(*(pool.extract(h, u, demand=1) for h, u in pages)))
+        return first, again
+
+    try:
+        first, again = asyncio.run(run())
+    finally:
+        pool.close()
+    assert first == expected and again == expected
+    # the first page after the kill waits for the new workers; those arriving meanwhile are
+    # extracted in process (as before the first workers were ready)
+    assert len(pages) < pool.in_workers <= 2 * len(pages)
