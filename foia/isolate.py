@@ -158,6 +158,8 @@ class Worker:
             self._conn = None
         if proc is None:
             return
+        if proc.pid is None:  # never started (start() failed): nothing to kill
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(Exception):

@@ -19,6 +19,8 @@ from foiatrace.config import Settings
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DAG_ID = "foiatrace_nightly"
+# the demo exports its whole evidence table, not only the window of today's data interval
+DEMO_CONF = '{"export_window": "all"}'
 
 
 def dags_folder() -> Path:
@@ -37,6 +39,8 @@ def airflow_env(airflow_home: Path, settings: Settings) -> dict[str, str]:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            # one interactive run on loopback: a failure is shown now, not after retries
+            "FOIATRACE_DAG_RETRIES": os.environ.get("FOIATRACE_DAG_RETRIES", "0"),
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }
@@ -44,10 +48,25 @@ def airflow_env(airflow_home: Path, settings: Settings) -> dict[str, str]:
     return env
 
 
+def setup_commands(airflow: Path) -> list[tuple[str, list[str]]]:
+    """Before any run of the DAG: the metadata schema, and the warehouse writer's pool
+    (one slot: the tasks that open the DuckDB file take turns)."""
+    from foiatrace.dag_tasks import WRITER_POOL
+
+    return [
+        ("Airflow metadata", [str(airflow), "db", "migrate"]),
+        (
+            f"pool {WRITER_POOL}",
+            [str(airflow), "pools", "set", WRITER_POOL, "1", "foiatrace warehouse writer"],
+        ),
+    ]
+
+
 def run_dag_test(
     airflow_home: Path, settings: Settings, quiet: bool = False, verbose: bool = False
 ) -> Path:
-    """`airflow db migrate` then `airflow dags test` in subprocesses; raises on failure.
+    """`airflow db migrate`, the writer pool, then `airflow dags test` in subprocesses;
+    raises on failure.
 
     Airflow's own output goes to ``<AIRFLOW_HOME>/demo-run.log`` (streamed with ``verbose``),
     so the demo's result is not lost in it; a failure shows the log's tail."""
@@ -61,8 +80,8 @@ def run_dag_test(
     log_path = airflow_home / "demo-run.log"
     with log_path.open("w", encoding="utf-8") as log:
         for label, cmd in (
-            ("Airflow metadata (SQLite)", [str(airflow), "db", "migrate"]),
-            (f"DAG {DAG_ID}", [str(airflow), "dags", "test", DAG_ID]),
+            *setup_commands(airflow),
+            (f"DAG {DAG_ID}", [str(airflow), "dags", "test", DAG_ID, "-c", DEMO_CONF]),
         ):
             if not quiet:
                 print(f"{label}: airflow {' '.join(cmd[1:])} ...", flush=True)

@@ -1,45 +1,216 @@
-"""The nightly DAG's shape: it imports cleanly, its tasks run in order, each has retries.
+"""The nightly DAG: its shape (DagBag), one whole run with ``dag.test()`` on the demo corpus
+with the warehouse checked, and the pieces a night depends on (per-outlet outlets files,
+the export window, the failure callback).
 
-This file only parses the DAG. The real run, `airflow dags test foiatrace_nightly` on the demo
-corpus with the steps' results checked in the warehouse, is
-``tests/test_pipeline.py::test_nightly_dag_runs_through_airflow``; the test below checks that
-it is still there, so the promise cannot quietly go away.
+`airflow dags test` through ``foiatrace demo`` is tested in
+``tests/test_pipeline.py::test_nightly_dag_runs_through_airflow``; the CeleryExecutor run
+in ``tests/test_distributed.py``.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foiatrace import dag_tasks
 
 REPO = Path(__file__).resolve().parents[1]
+WRITERS = {"ingest", "crawl_plan", "load_crawl", "match", "export", "publish"}
 
 
-def test_dagbag_imports_without_errors() -> None:
+@pytest.fixture(scope="module")
+def dag() -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(REPO / "dags"))
     assert bag.import_errors == {}
-    dag = bag.dags.get("foiatrace_nightly")
-    assert dag is not None
-    assert [t.task_id for t in dag.topological_sort()] == [
-        "ingest",
-        "crawl",
-        "match",
+    found = bag.dags.get("foiatrace_nightly")
+    assert found is not None
+    return found
+
+
+def test_dagbag_shape_mapping_pool_retries(dag: Any) -> None:
+    from airflow.sdk import CronDataIntervalTimetable
+
+    ids = {t.task_id for t in dag.tasks}
+    assert ids == {"productions", "ingest", "crawl_plan", "crawl", "load_crawl", "match"} | {
         "export",
         "publish",
-    ]
-    for t in dag.tasks:
-        assert t.retries >= 1, t.task_id
+    }
     assert dag.max_active_runs == 1 and not dag.catchup
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    # mapped per outlet and per production folder, over the planning tasks' output
+    crawl, ingest = dag.get_task("crawl"), dag.get_task("ingest")
+    assert type(crawl).__name__ == "DecoratedMappedOperator"
+    assert type(ingest).__name__ == "DecoratedMappedOperator"
+    assert {t.task_id for t in crawl.upstream_list} == {"crawl_plan"}
+    assert {t.task_id for t in ingest.upstream_list} == {"productions"}
+    # one writer at a time: every task that opens the DuckDB file is in the one pool
+    for t in dag.tasks:
+        in_pool = t.pool == dag_tasks.WRITER_POOL
+        assert in_pool == (t.task_id in WRITERS), t.task_id
+        assert t.retries >= 1 and t.retry_exponential_backoff, t.task_id
+        assert t.execution_timeout is not None, t.task_id
+        assert dag_tasks.record_failure in _callbacks(t), t.task_id
+    load = dag.get_task("load_crawl")
+    assert {t.task_id for t in load.upstream_list} == {"crawl", "ingest"}
+    assert {t.task_id for t in dag.get_task("match").upstream_list} == {"load_crawl", "ingest"}
+    # assets: the staged crawl is the load's input, the warehouse the export's
+    assert [a.name for a in crawl.outlets] == ["foiatrace-crawl-staging"]
+    assert [a.name for a in load.inlets] == ["foiatrace-crawl-staging"]
+    assert "foiatrace-warehouse" in [a.name for a in dag.get_task("export").inlets]
 
 
-def test_a_real_dag_run_is_asserted_elsewhere() -> None:
-    import ast
+def _callbacks(task: Any) -> list[Any]:
+    cb = task.on_failure_callback
+    return list(cb) if isinstance(cb, list | tuple) else [cb]
 
-    tree = ast.parse((REPO / "tests" / "test_pipeline.py").read_text(encoding="utf-8"))
-    fn = next(
-        n
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef) and n.name == "test_nightly_dag_runs_through_airflow"
+
+def test_split_outlets_writes_one_loadable_file_per_outlet(tmp_path: Path) -> None:
+    from crawlers.outlets import load_outlets
+
+    src = tmp_path / "outlets.toml"
+    src.write_text(
+        textwrap.dedent(
+            """
+            [[outlet]]
+            slug = "a"
+            name = "A \\"quoted\\" Ünïcode"
+            domain = "a.example"
+            sitemap = "sitemap.xml"
+            rss = ""
+            crawl_delay = 0.5
+            deny = ["/tag/", "\\\\d{4}"]
+            max_requests = 40
+
+            [[outlet]]
+            slug = "b"
+            name = "B"
+            domain = "b.example"
+            sitemap = "s.xml"
+            rss = "rss.xml"
+            """
+        ),
+        encoding="utf-8",
     )
-    src = ast.unparse(fn)
-    assert "use_airflow=True" in src and "assert steps ==" in src
+    slugs = dag_tasks.split_outlets(src, tmp_path / "night")
+    assert slugs == ["a", "b"]
+    whole = {o.slug: o for o in load_outlets(src)}
+    for slug in slugs:
+        (one,) = load_outlets(tmp_path / "night" / f"{slug}.toml")
+        assert one == whole[slug]
+
+
+def test_export_window_covers_the_matching_window_of_the_interval() -> None:
+    start = datetime(2026, 3, 10, 3, tzinfo=UTC)
+    since, until = dag_tasks.export_window(start, start + timedelta(days=1), 30)
+    assert (since, until) == (date(2026, 2, 8), date(2026, 3, 11))
+    assert dag_tasks.export_window(None, None, 30) == (None, None)
+
+
+def test_failure_callback_records_the_failed_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse.db import connect
+
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setenv("FOIATRACE_DB", str(db))
+    monkeypatch.delenv("FOIATRACE_WAREHOUSE", raising=False)
+
+    class TI:
+        task_id, map_index, try_number = "crawl", 1, 3
+
+    class Run:
+        dag_id = "foiatrace_nightly"
+
+    ctx = {"ti": TI(), "dag_run": Run(), "run_id": "r1", "exception": TimeoutError("site down")}
+    dag_tasks.record_failure(ctx)
+    dag_tasks.record_failure({})  # a context without anything still must not raise
+    con = connect(db, read_only=True)
+    runs = con.execute("SELECT step, status, stats FROM runs WHERE step = 'dag:crawl'").fetchall()
+    errs = con.execute("SELECT step, source, reason, detail FROM errors").fetchall()
+    con.close()
+    assert [(s, st) for s, st, _ in runs] == [("dag:crawl", "failed")]
+    assert ("dag:crawl", "foiatrace_nightly.crawl[1]", "TimeoutError") in [e[:3] for e in errs]
+    detail = json.loads(next(e[3] for e in errs if e[2] == "TimeoutError"))
+    assert detail["try_number"] == 3 and "site down" in detail["exception"]
+
+
+_DAG_TEST = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+dag = DagBag(dag_folder=sys.argv[1]).dags["foiatrace_nightly"]
+run = dag.test(run_conf={"export_window": "all"})
+states = sorted((ti.task_id, ti.map_index, str(ti.state)) for ti in run.get_task_instances())
+print(json.dumps({"state": str(run.state), "tis": states}))
+"""
+
+
+def test_whole_dag_runs_with_dag_test_on_the_demo(tmp_path: Path) -> None:
+    """``dag.test()`` in a fresh process (its own AIRFLOW_HOME, SQLite metadata) on the demo
+    corpus: every task instance succeeds, the crawl is mapped over the 3 outlets, and the
+    warehouse holds what the demo's one-process pipeline stores."""
+    from crawlers.serve import serve_site
+    from foiatrace.config import Settings
+    from foiatrace.demo_run import DEMO_DIR, airflow_env, setup_commands
+    from warehouse.db import connect
+
+    db = tmp_path / "dag.duckdb"
+    home = tmp_path / "airflow"
+    with serve_site(DEMO_DIR / "site") as base_url:
+        settings = Settings(
+            db=db,
+            outlets=DEMO_DIR / "outlets.toml",
+            base_url=base_url,
+            productions=[DEMO_DIR / "emails"],
+            production="demo",
+            export_dir=tmp_path / "exports",
+        )
+        env = airflow_env(home, settings)
+        env.pop("FOIATRACE_WAREHOUSE", None)
+        airflow = Path(sys.executable).with_name("airflow")
+        for _, cmd in setup_commands(airflow):
+            subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", _DAG_TEST, str(REPO / "dags")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["state"] == "success", out
+    assert all(state == "success" for _, _, state in out["tis"]), out["tis"]
+    crawl_maps = sorted(i for t, i, _ in out["tis"] if t == "crawl")
+    assert crawl_maps == [0, 1, 2]
+
+    con = connect(db, read_only=True)
+    try:
+        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        assert one("SELECT count(*) FROM messages") == 12
+        assert one("SELECT count(*) FROM articles") == 13
+        assert one("SELECT count(DISTINCT outlet) FROM articles") == 3
+        assert one("SELECT count(*) FROM errors") == 0
+        assert one("SELECT count(*) FROM evidence") > 0
+        steps = con.execute("SELECT step, status FROM runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    assert steps == [("ingest", "ok"), ("crawl", "ok"), ("match", "ok")]
+    # every outlet kept its own WARC, each packaged; the staging folder was emptied
+    wacz = sorted(p.name for p in (tmp_path / "archive").glob("*.wacz"))
+    assert len(wacz) == 3 and all("try1" in n for n in wacz), wacz
+    assert list(dag_tasks.dag_staging_root(db).glob("*/*")) == []
+    assert sorted(p.suffix for p in (tmp_path / "exports").glob("evidence-*")) == [
+        ".csv",
+        ".parquet",
+    ]
+    assert os.environ.get("FOIATRACE_DB") != str(db)  # nothing leaked into this process

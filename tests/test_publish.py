@@ -455,6 +455,8 @@ def test_a_reader_polling_the_snapshot_never_fails_the_dag(
         ).fetchall()
     )
     meta.close()
-    assert states == {t: "success" for t in ("ingest", "crawl", "match", "export", "publish")}
+    # mapped tasks (ingest, crawl) count once per task id here; every instance succeeded
+    assert set(states.values()) == {"success"}
+    assert {"ingest", "crawl", "load_crawl", "match", "export", "publish"} <= set(states)
     assert Path(first["snapshot"]).is_dir()  # the previous snapshot is kept
     assert (db.with_name("night-snapshot") / CURRENT).resolve() != Path(first["snapshot"])

@@ -20,6 +20,11 @@ import duckdb
 from warehouse.runs import transaction
 
 DEFAULT_DB = "foiatrace.duckdb"
+# Which warehouse the writers share: unset or "duckdb" is the single DuckDB file (the
+# default, FOIATRACE_DB); "ducklake:postgres:<libpq dsn>" adds a DuckLake (catalog in
+# PostgreSQL, data as Parquet under FOIATRACE_LAKE_DATA) that concurrent tasks write to
+# (warehouse.lake). Read by warehouse_backend().
+WAREHOUSE_ENV = "FOIATRACE_WAREHOUSE"
 DEFAULT_LOCK_WAIT = 600.0  # seconds a writer waits for another process's lock
 _MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_PROG_RE = re.compile(r"lock is held in (\S+)")
@@ -34,6 +39,17 @@ class WarehouseError(RuntimeError):
 def default_db_path() -> Path:
     """``FOIATRACE_DB`` or ``./foiatrace.duckdb`` (DESIGN.md CLI contract)."""
     return Path(os.environ.get("FOIATRACE_DB", DEFAULT_DB))
+
+
+def warehouse_backend() -> str:
+    """``"duckdb"`` (the default single file) or the DuckLake spec of ``FOIATRACE_WAREHOUSE``
+    (``ducklake:postgres:dbname=... host=... user=...``); anything else is a WarehouseError."""
+    raw = os.environ.get(WAREHOUSE_ENV, "").strip()
+    if not raw or raw == "duckdb":
+        return "duckdb"
+    if raw.startswith("ducklake:"):
+        return raw
+    raise WarehouseError(f"{WAREHOUSE_ENV}={raw!r}: expected 'duckdb' or 'ducklake:postgres:<dsn>'")
 
 
 def migrations() -> list[tuple[int, str, str]]:
