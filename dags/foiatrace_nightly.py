@@ -1,15 +1,19 @@
-"""Nightly foiatrace run: ingest new productions, crawl the outlets, match what is new,
-export the evidence of the data interval, publish the researchers' snapshot.
+"""Nightly foiatrace run: ingest new productions, crawl the outlets, embed the new
+sentences, match what is new, export the evidence of the data interval, publish the
+researchers' snapshot.
 
-    productions ─► ingest[folder] ───────────────────────────────┐
-    crawl_plan ──► crawl[outlet] (mapped, stage only) ─► load_crawl ─► match ─► export, publish
+    productions ─► ingest[folder] (mapped) ─► load_crawl, embed_plan
+    crawl_plan ──► crawl[outlet] (mapped, stage only) ─► load_crawl ─► embed_plan
+    embed_plan ──► embed[shard] (mapped, stage only) ─► load_embeddings ─► match
+    match ─► export ─► publish
 
 A thin file: the task bodies live in ``foiatrace.dag_tasks`` and call the same step
-functions as the CLI. The crawl is mapped per outlet and never opens the warehouse (each
-mapped task stages JSON lines and its own WARC); the tasks that open the DuckDB file run in
-the one-slot pool ``foiatrace_warehouse`` (DuckDB has one writing process per file and a
-writer locks readers out). The steps are idempotent (upserts by stable keys), so a retried
-task redoes nothing already stored. Failures are recorded in the warehouse
+functions as the CLI. The crawl is mapped per outlet and the embedding per shard of the
+night's new sentences; neither mapped task opens the warehouse (each stages its output:
+JSON lines and its own WARC, or a Parquet file of vectors). The tasks that open the DuckDB
+file run in the one-slot pool ``foiatrace_warehouse`` (DuckDB has one writing process per
+file and a writer locks readers out). The steps are idempotent (upserts by stable keys), so
+a retried task redoes nothing already stored. Failures are recorded in the warehouse
 (``dag_tasks.record_failure``). Researchers read the snapshot ``publish`` writes.
 """
 
@@ -25,6 +29,8 @@ from foiatrace import dag_tasks as t
 EMAILS = Asset("foiatrace-emails")  # ingest's output, match's input
 CRAWL_STAGING = Asset("foiatrace-crawl-staging")  # the mapped crawls' JSON lines + WARCs
 ARTICLES = Asset("foiatrace-articles")  # load_crawl's output, match's input
+EMBED_STAGING = Asset("foiatrace-embed-staging")  # the shards' sentences and their vectors
+EMBEDDINGS = Asset("foiatrace-embeddings")  # load_embeddings' output: the match's cache
 WAREHOUSE = Asset("foiatrace-warehouse")  # evidence after match: export, publish read it
 SNAPSHOT = Asset("foiatrace-snapshot")  # what researchers open
 WRITER = {"pool": t.WRITER_POOL}  # tasks that open the DuckDB file
@@ -79,10 +85,39 @@ def foiatrace_nightly() -> None:
         trigger_rule=TriggerRule.NONE_FAILED,
         **WRITER,
     )(staged)
+    # the night's new sentences in shards; zero shards (nothing new) expands to no embed
+    # instance (the mapped task is skipped), so the tasks after it trigger on none_failed
+    shards = task(
+        t.embed_plan,
+        task_id="embed_plan",
+        inlets=[EMAILS, ARTICLES],
+        trigger_rule=TriggerRule.NONE_FAILED,
+        **WRITER,
+    )()
+    embedded = (
+        task(
+            t.embed_shard,
+            task_id="embed",
+            outlets=[EMBED_STAGING],
+            max_active_tis_per_dagrun=4,
+            execution_timeout=timedelta(hours=2),
+        )
+        .partial()
+        .expand(shard=shards)
+    )
+    stored = task(
+        t.load_embeddings,
+        task_id="load_embeddings",
+        inlets=[EMBED_STAGING],
+        outlets=[EMBEDDINGS],
+        execution_timeout=timedelta(minutes=30),
+        trigger_rule=TriggerRule.NONE_FAILED,
+        **WRITER,
+    )()
     matched = task(
         t.match,
         task_id="match",
-        inlets=[EMAILS, ARTICLES],
+        inlets=[EMAILS, ARTICLES, EMBEDDINGS],
         outlets=[WAREHOUSE],
         execution_timeout=timedelta(hours=4),
         trigger_rule=TriggerRule.NONE_FAILED,
@@ -104,8 +139,9 @@ def foiatrace_nightly() -> None:
         **WRITER,
     )
 
-    [ingested, loaded] >> matched
     ingested >> loaded  # one writer after the other: ingest, then the crawl's load
+    [ingested, loaded] >> shards  # the plan reads both the new messages and the new articles
+    embedded >> stored >> matched
     matched >> exported() >> published()
 
 

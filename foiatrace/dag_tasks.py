@@ -6,9 +6,10 @@ small JSON-able dict (the XCom), and can be called without Airflow (tests, bench
 
 The shape of a night (``dags/foiatrace_nightly.py``)::
 
-    productions ─► ingest[folder] (mapped) ─────────────────────┐
-    crawl_plan ─► crawl[outlet] (mapped, no warehouse access) ─► load_crawl ─► match ─► export
-                                                                                    └─► publish
+    productions ─► ingest[folder] (mapped) ─► load_crawl, embed_plan
+    crawl_plan ─► crawl[outlet] (mapped, no warehouse access) ─► load_crawl ─► embed_plan
+    embed_plan ─► embed[shard] (mapped, no warehouse access) ─► load_embeddings ─► match
+    match ─► export ─► publish
 
 Why staged crawls: DuckDB has one writing process per file, and a crawl takes long. The plan
 task reads what the warehouse has already seen (once, under the writer pool) into the night's
@@ -18,6 +19,10 @@ files, so the crawls can run at once on any worker that sees the folder. One loa
 upserts them all (``foiatrace.crawl_step.load_crawl_output``, the CLI's loader). With
 ``FOIATRACE_WAREHOUSE=ducklake:...`` the crawl tasks write their rows to the shared DuckLake
 instead of local files (``warehouse.lake``) and the loader reads them back from there.
+
+The embedding is staged the same way: ``embed_plan`` writes the night's new sentences as
+Parquet shards, each mapped ``embed`` task turns one into vectors without the warehouse, and
+``load_embeddings`` stores them in the cache the match reads (``foiatrace.embed_step``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ WRITER_POOL = "foiatrace_warehouse"  # one slot: the tasks that open the DuckDB 
 DAG_STAGING = "dag"  # <db dir>/crawl-staging/dag/<night>/: the mapped crawls' outputs
 SEEN_FILE = "seen.json"
 INDEX_STATE_FILE = "index-state.json"
+EMBED_STAGING = "embed"  # <night>/embed/: the embedding shards and their vectors
 DONE_SUFFIX = ".done"  # <slug>.done: the spider of that outlet finished (its summary)
 # Nightly crawls look back this many days before the data interval when set (the crawl's
 # --since); unset, the seen set alone keeps the crawl incremental (the demo's 2020 articles)
@@ -341,6 +347,74 @@ def load_crawl(
             lake.mark_loaded(cfg, tonight.name)
         shutil.rmtree(tonight, ignore_errors=True)
         stats.update(run.stats)
+    return stats
+
+
+def embed_dir(db: Path | str, run_id: str | None) -> Path:
+    """The night's embedding shards and their vectors: ``<night>/embed/``."""
+    return night_dir(db, run_id) / EMBED_STAGING
+
+
+def embed_plan(run_id: str | None = None) -> list[str]:
+    """Write the night's new sentences (those the match will ask for whose vector is not
+    cached) as shards in ``<night>/embed/`` (``foiatrace.embed_step.plan_shards``); returns
+    the shard file names, one mapped ``embed`` task each (none: nothing new, the mapped task
+    expands to zero instances and is skipped). Reads the warehouse: in the writer pool,
+    since a reader is locked out while a writer has the file."""
+    from foiatrace.embed_step import plan_shards
+    from warehouse.db import connect, lock_wait_seconds
+
+    s = settings()
+    stats: dict[str, Any] = {}
+    with measured(stats):
+        if Path(s.db).exists():
+            con = connect(s.db, read_only=True, lock_wait=lock_wait_seconds())
+            try:
+                stats.update(plan_shards(con, embed_dir(s.db, run_id), window_days=s.window_days))
+            finally:
+                con.close()
+        else:
+            stats["shards"] = []
+    log.info("embed_plan: %s", {k: v for k, v in stats.items() if k != "shards"})
+    return list(stats["shards"])
+
+
+def embed_shard(shard: str, run_id: str | None = None) -> dict[str, Any]:
+    """Embed one shard of the night's new sentences into ``<shard>.vectors.parquet``. Opens
+    no warehouse (the parallel, heavy part: on Kubernetes the GPU pod); a retry redoes it."""
+    from foiatrace.embed_step import embed_shard as embed_one
+
+    s = settings()
+    stats: dict[str, Any] = {}
+    with measured(stats):
+        stats.update(embed_one(embed_dir(s.db, run_id) / shard))
+    return stats
+
+
+def load_embeddings(run_id: str | None = None) -> dict[str, Any]:
+    """Store the night's staged vectors in the ``embeddings`` cache (the one writer), then
+    let the staging go. Idempotent: a stored vector is kept, so a re-run adds nothing."""
+    from foiatrace.embed_step import load_vectors
+    from warehouse.db import connect
+    from warehouse.runs import transaction
+
+    s = settings()
+    folder = embed_dir(s.db, run_id)
+    stats: dict[str, Any] = {}
+    with measured(stats):
+        if folder.is_dir():
+            con = connect(s.db)
+            try:
+                with transaction(con):
+                    stats.update(load_vectors(con, folder))
+            finally:
+                con.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            night = folder.parent
+            if night.is_dir() and not any(night.iterdir()):
+                night.rmdir()
+        else:
+            stats.update(files=0, vectors=0, stored=0)
     return stats
 
 

@@ -23,7 +23,10 @@ import pytest
 from foiatrace import dag_tasks
 
 REPO = Path(__file__).resolve().parents[1]
-WRITERS = {"ingest", "crawl_plan", "load_crawl", "match", "export", "publish"}
+WRITERS = {"ingest", "crawl_plan", "load_crawl", "embed_plan", "load_embeddings", "match"} | {
+    "export",
+    "publish",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,9 @@ def test_dagbag_shape_mapping_pool_retries(dag: Any) -> None:
 
     ids = {t.task_id for t in dag.tasks}
     assert ids == {"productions", "ingest", "crawl_plan", "crawl", "load_crawl", "match"} | {
+        "embed_plan",
+        "embed",
+        "load_embeddings",
         "export",
         "publish",
     }
@@ -53,6 +59,18 @@ def test_dagbag_shape_mapping_pool_retries(dag: Any) -> None:
     assert type(ingest).__name__ == "DecoratedMappedOperator"
     assert {t.task_id for t in crawl.upstream_list} == {"crawl_plan"}
     assert {t.task_id for t in ingest.upstream_list} == {"productions"}
+    # the embedding mapped per shard of the night's new sentences, after both loads; the
+    # embed tasks open no warehouse (not in the pool); zero shards skips them, so what
+    # follows triggers on none_failed
+    embed = dag.get_task("embed")
+    assert type(embed).__name__ == "DecoratedMappedOperator"
+    assert {t.task_id for t in embed.upstream_list} == {"embed_plan"}
+    assert {t.task_id for t in dag.get_task("embed_plan").upstream_list} == {"load_crawl", "ingest"}
+    assert {t.task_id for t in dag.get_task("load_embeddings").upstream_list} == {"embed"}
+    for tid in ("embed_plan", "load_embeddings", "match"):
+        assert dag.get_task(tid).trigger_rule == "none_failed", tid
+    assert [a.name for a in embed.outlets] == ["foiatrace-embed-staging"]
+    assert "foiatrace-embeddings" in [a.name for a in dag.get_task("match").inlets]
     # one writer at a time: every task that opens the DuckDB file is in the one pool
     for t in dag.tasks:
         in_pool = t.pool == dag_tasks.WRITER_POOL
@@ -62,7 +80,7 @@ def test_dagbag_shape_mapping_pool_retries(dag: Any) -> None:
         assert dag_tasks.record_failure in _callbacks(t), t.task_id
     load = dag.get_task("load_crawl")
     assert {t.task_id for t in load.upstream_list} == {"crawl", "ingest"}
-    assert {t.task_id for t in dag.get_task("match").upstream_list} == {"load_crawl", "ingest"}
+    assert {t.task_id for t in dag.get_task("match").upstream_list} == {"load_embeddings"}
     # assets: the staged crawl is the load's input, the warehouse the export's
     assert [a.name for a in crawl.outlets] == ["foiatrace-crawl-staging"]
     assert [a.name for a in load.inlets] == ["foiatrace-crawl-staging"]
@@ -148,16 +166,23 @@ _DAG_TEST = """
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
 dag = DagBag(dag_folder=sys.argv[1]).dags["foiatrace_nightly"]
-run = dag.test(run_conf={"export_window": "all"})
-states = sorted((ti.task_id, ti.map_index, str(ti.state)) for ti in run.get_task_instances())
-print(json.dumps({"state": str(run.state), "tis": states}))
+from datetime import UTC, datetime, timedelta
+first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+out = []
+for night in (first, first + timedelta(days=1)):  # the second night finds nothing new
+    run = dag.test(logical_date=night, run_conf={"export_window": "all"})
+    tis = sorted((ti.task_id, ti.map_index, str(ti.state)) for ti in run.get_task_instances())
+    out.append({"state": str(run.state), "tis": tis})
+print(json.dumps(out))
 """
 
 
 def test_whole_dag_runs_with_dag_test_on_the_demo(tmp_path: Path) -> None:
     """``dag.test()`` in a fresh process (its own AIRFLOW_HOME, SQLite metadata) on the demo
-    corpus: every task instance succeeds, the crawl is mapped over the 3 outlets, and the
-    warehouse holds what the demo's one-process pipeline stores."""
+    corpus, two nights: every task instance succeeds, the crawl is mapped over the 3
+    outlets and the embedding over 2 shards, the match embeds nothing itself, and the
+    warehouse holds what the demo's one-process pipeline stores. The second night has
+    nothing new: zero shards, the mapped embed skipped, the match still run."""
     from crawlers.serve import serve_site
     from foiatrace.config import Settings
     from foiatrace.demo_run import DEMO_DIR, airflow_env, setup_commands
@@ -176,6 +201,7 @@ def test_whole_dag_runs_with_dag_test_on_the_demo(tmp_path: Path) -> None:
         )
         env = airflow_env(home, settings)
         env.pop("FOIATRACE_WAREHOUSE", None)
+        env.update(FOIATRACE_EMBED_SHARDS="2", FOIATRACE_EMBED_SHARD_MIN="1")  # demo: ~300
         airflow = Path(sys.executable).with_name("airflow")
         for _, cmd in setup_commands(airflow):
             subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
@@ -187,11 +213,19 @@ def test_whole_dag_runs_with_dag_test_on_the_demo(tmp_path: Path) -> None:
             timeout=600,
         )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out, again = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["state"] == "success", out
     assert all(state == "success" for _, _, state in out["tis"]), out["tis"]
     crawl_maps = sorted(i for t, i, _ in out["tis"] if t == "crawl")
     assert crawl_maps == [0, 1, 2]
+    embed_maps = sorted(i for t, i, _ in out["tis"] if t == "embed")
+    assert embed_maps == [0, 1], out["tis"]  # FOIATRACE_EMBED_SHARDS=2, a shard of >= 1
+    # the second night: nothing new to embed, the mapped embed expands to nothing and is
+    # skipped; load_embeddings and match still run (none_failed)
+    assert again["state"] == "success", again
+    states = {(t, i): st for t, i, st in again["tis"]}
+    assert states.pop(("embed", -1)) == "skipped", again["tis"]
+    assert all(st == "success" for st in states.values()), again["tis"]
 
     con = connect(db, read_only=True)
     try:
@@ -201,16 +235,20 @@ def test_whole_dag_runs_with_dag_test_on_the_demo(tmp_path: Path) -> None:
         assert one("SELECT count(DISTINCT outlet) FROM articles") == 3
         assert one("SELECT count(*) FROM errors") == 0
         assert one("SELECT count(*) FROM evidence") > 0
-        steps = con.execute("SELECT step, status FROM runs ORDER BY started_at").fetchall()
+        runs = con.execute("SELECT step, status, stats FROM runs ORDER BY started_at").fetchall()
     finally:
         con.close()
-    assert steps == [("ingest", "ok"), ("crawl", "ok"), ("match", "ok")]
-    # every outlet kept its own WARC, each packaged; the staging folder was emptied
+    steps = [(step, status) for step, status, _ in runs]
+    assert steps == [("ingest", "ok"), ("crawl", "ok"), ("match", "ok")] * 2
+    matched = [json.loads(st) for step, _, st in runs if step == "match"]
+    # the shards filled the cache: neither night's match embedded anything itself
+    assert [m["embeddings_computed"] for m in matched] == [0, 0], matched
+    assert matched[0]["disclosures"] > 0 and matched[1]["pairs_weighed"] == 0
+    # every outlet kept its own WARC each night, each packaged; the staging folder (crawl
+    # outputs, embedding shards and vectors) was emptied
     wacz = sorted(p.name for p in (tmp_path / "archive").glob("*.wacz"))
-    assert len(wacz) == 3 and all("try1" in n for n in wacz), wacz
+    assert len(wacz) == 3 * 2 and all("try1" in n for n in wacz), wacz
     assert list(dag_tasks.dag_staging_root(db).glob("*/*")) == []
-    assert sorted(p.suffix for p in (tmp_path / "exports").glob("evidence-*")) == [
-        ".csv",
-        ".parquet",
-    ]
+    exports = sorted(p.suffix for p in (tmp_path / "exports").glob("evidence-*"))
+    assert exports == [".csv", ".csv", ".parquet", ".parquet"]  # one pair per night's stamp
     assert os.environ.get("FOIATRACE_DB") != str(db)  # nothing leaked into this process
