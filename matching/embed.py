@@ -42,8 +42,9 @@ def encode(
     """L2-normalized float32 vectors, so a dot product is the cosine.
 
     Identical texts are encoded once. The fast path (``matching.embed_fast``: ONNX Runtime,
-    length-bucketed batches) agrees with sentence-transformers to cosine >= 0.999 per sentence
-    and measured 1.5x faster here (bench/embedding.py); ``FOIATRACE_EMBED=st`` forces
+    length-bucketed batches, one batch per core at once) agrees with sentence-transformers to
+    cosine >= 0.999 per sentence and measured about 2x faster here (bench/embedding.py);
+    ``FOIATRACE_EMBED=st`` forces
     sentence-transformers.
     """
     if not texts:

@@ -4,10 +4,17 @@ Why: sentence-transformers' default path pads every batch to its longest member,
 PyTorch's generic kernels and leaves thread counts to chance. Here the same model
 (BERT + mean pooling + L2 normalization, as the package's ``modules.json`` says) is exported
 once with ``torch.onnx.export`` to an ``.onnx`` file cached on disk and run with ONNX Runtime
-on length-bucketed batches (sorted by token count, padded per batch), one intra-op thread per
-physical core. A plain-PyTorch path with the same bucketing is kept as a second backend (and
-is what a CUDA GPU uses when present; never required). Anything that fails falls back to
-sentence-transformers with a one-line log; it never crashes the caller.
+on length-bucketed batches (sorted by token count, padded per batch). On the CPU the batches
+run in parallel, one single-threaded ONNX Runtime call per physical core at a time, instead of
+one call split over all cores op by op: no barrier after every op, so a core that another
+process takes for a moment stalls one batch, not every op of every batch (bench/embedding.py,
+2 cores shared with other work: 445 sentences/s against 363 split op by op). The graph is
+ONNX Runtime's own ORT_ENABLE_ALL optimization of the plain export: onnxruntime's transformer
+optimizer (fused Attention, SkipLayerNormalization, EmbedLayerNormalization) measured 10-20%
+less work per CPU-second on this AVX-512 machine, so it is not used. A plain-PyTorch path with
+the same bucketing is kept as a second backend (and is what a CUDA GPU uses when present; never
+required). Anything that fails falls back to sentence-transformers with a one-line log; it
+never crashes the caller.
 
 Backends (``FOIATRACE_EMBED``): ``onnx`` (default), ``torch``, ``st`` (sentence-transformers).
 The ONNX cache folder is ``FOIATRACE_ONNX_CACHE`` or ``$XDG_CACHE_HOME/foiatrace/onnx``.
@@ -21,6 +28,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -169,11 +177,20 @@ def onnx_path() -> Path:
     return path
 
 
-def _onnx_runner(threads: int | None = None) -> Runner:
+def _onnx_runner(threads: int | None = None, intra_op: bool = False) -> Runner:
+    """An ONNX Runtime session; on the CPU single-threaded per call, run from ``workers``
+    Python threads at once (``InferenceSession.run`` is thread-safe and releases the GIL).
+    ``intra_op``: one call at a time, each split over the threads (the older way, kept for
+    bench/embedding.py's comparison)."""
     import onnxruntime as ort
 
+    workers = threads or physical_cores()
+    providers = ["CPUExecutionProvider"]
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        providers.insert(0, "CUDAExecutionProvider")
+    split = intra_op or providers[0] != "CPUExecutionProvider"
     so = ort.SessionOptions()
-    so.intra_op_num_threads = threads or physical_cores()
+    so.intra_op_num_threads = workers if split else 1
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -181,14 +198,12 @@ def _onnx_runner(threads: int | None = None) -> Runner:
     # no busy-waiting between ops: on a small shared machine spinning threads steal the cores
     # the other thread needs (measured +25% under load on 2 cores)
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    providers = ["CPUExecutionProvider"]
-    if "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, "CUDAExecutionProvider")
     sess = ort.InferenceSession(str(onnx_path()), so, providers=providers)
 
     def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return sess.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
+    run.workers = 1 if split else workers  # type: ignore[attr-defined]
     return run
 
 
@@ -235,13 +250,20 @@ def batches(lengths: Sequence[int], max_batch: int = MAX_BATCH, max_tokens: int 
     return out
 
 
-def encode_with(run: Runner, texts: Sequence[str], max_batch: int = MAX_BATCH) -> np.ndarray:
-    """Tokenize, bucket by length, run, and put the vectors back in input order."""
+def encode_with(
+    run: Runner, texts: Sequence[str], max_batch: int = MAX_BATCH, workers: int | None = None
+) -> np.ndarray:
+    """Tokenize (one batch call), bucket by length, run, and put the vectors back in input order.
+
+    ``workers`` batches run at once (default: the runner's ``workers`` attribute, else 1), the
+    longest batches first so that no long one is left running alone at the end.
+    """
     encs = tokenizer().encode_batch(list(texts))
     ids_list = [e.ids for e in encs]
     lengths = [len(x) for x in ids_list]
     out = np.empty((len(texts), DIM), dtype=np.float32)
-    for idx in batches(lengths, max_batch):
+
+    def one(idx: np.ndarray) -> None:
         width = max(lengths[i] for i in idx)
         ids = np.zeros((len(idx), width), dtype=np.int64)
         mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -249,6 +271,18 @@ def encode_with(run: Runner, texts: Sequence[str], max_batch: int = MAX_BATCH) -
             ids[row, : lengths[i]] = ids_list[i]
             mask[row, : lengths[i]] = 1
         out[idx] = run(ids, mask)
+
+    todo = batches(lengths, max_batch)
+    workers = min(workers or getattr(run, "workers", 1), len(todo))
+    if workers <= 1:
+        for idx in todo:
+            one(idx)
+        return out
+    todo.sort(key=lambda idx: -len(idx) * max(lengths[i] for i in idx))
+    # a pool per call, not per process: nothing lingers to break in a forked child
+    with ThreadPoolExecutor(workers, thread_name_prefix="embed") as pool:
+        for done in pool.map(one, todo):
+            del done  # re-raises a batch's exception here
     return out
 
 

@@ -135,3 +135,24 @@ def test_broken_fast_path_falls_back(
 
 def test_empty_input() -> None:
     assert encode([]).shape == (0, 384)
+
+
+def test_parallel_batches_equal_sequential(reference: np.ndarray) -> None:
+    """On the CPU the ONNX batches run one per core at once; order and values do not change."""
+    run = embed_fast.runner("onnx")
+    assert getattr(run, "workers", 1) == embed_fast.physical_cores()
+    texts = SENTENCES * 3
+    one = embed_fast.encode_with(run, texts, max_batch=4, workers=1)
+    many = embed_fast.encode_with(run, texts, max_batch=4, workers=3)
+    assert np.array_equal(one, many)  # same batches, single-threaded calls: bit for bit
+    assert ((many * np.tile(reference, (3, 1))).sum(1) >= 0.999).all()
+
+
+def test_failing_batch_in_a_worker_raises() -> None:
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if ids.shape[1] > 40:
+            raise RuntimeError("boom")
+        return np.zeros((len(ids), embed_fast.DIM), dtype=np.float32)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        embed_fast.encode_with(run, SENTENCES, max_batch=2, workers=2)
