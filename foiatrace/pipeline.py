@@ -127,19 +127,42 @@ def match(
                 context_feats = {
                     e.key: c_feats[feature_key(e.context, e.sent_at)] for e in emails if e.context
                 }
+                a_feats = wf.ensure_records(
+                    con, fversion, [(a.text, a.published_at) for a in cand_arts.values()], res
+                )
+                art_feats = {
+                    k: a_feats[feature_key(a.text, a.published_at)] for k, a in cand_arts.items()
+                }
+                # a page can make public only a detail the message shares with a candidate
+                cand_public = {k: f.public_keys() for k, f in art_feats.items()}
                 public = wf.pages_printing(
                     con,
                     fversion,
-                    {e.key: (e.first, email_feats[e.key].public_keys()) for e, _ in plan},
+                    {
+                        e.key: (
+                            e.first,
+                            email_feats[e.key].public_keys()
+                            & set().union(*(cand_public[a.key] for a, _ in cands)),
+                        )
+                        for e, cands in plan
+                    },
                 )
                 page_keys = set().union(*public.values()) - set(cand_arts) if public else set()
-                pages = {**cand_arts, **{a.key: a for a in load_article_docs(con, page_keys)}}
-                a_feats = wf.ensure_records(
-                    con, fversion, [(a.text, a.published_at) for a in pages.values()], res
+                more = load_article_docs(con, page_keys)
+                p_feats = wf.ensure_records(
+                    con,
+                    fversion,
+                    [
+                        (a.text, a.published_at)
+                        for a in more
+                        if feature_key(a.text, a.published_at) not in a_feats
+                    ],
+                    res,
                 )
-                art_feats = {
-                    k: a_feats[feature_key(a.text, a.published_at)] for k, a in pages.items()
-                }
+                pages = {**cand_arts, **{a.key: a for a in more}}
+                for a in more:
+                    fk = feature_key(a.text, a.published_at)
+                    art_feats[a.key] = a_feats[fk] if fk in a_feats else p_feats[fk]
                 everything = [*art_feats.values(), *email_feats.values(), *context_feats.values()]
                 corpus = wf.fetch_stats(
                     con,
@@ -207,6 +230,7 @@ def match(
                     embeddings_computed=embed.stats["computed"],  # type: ignore[attr-defined]
                     texts_computed=sync.texts_computed + res.texts_computed,
                 )
+            matches.mark_matched_docs(con, MATCHER_VERSION, window_days)
             run.stats.update(stats)
             line = (
                 f"match: {stats['pairs_weighed']} new pairs weighed, "

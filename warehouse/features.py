@@ -319,7 +319,15 @@ def pages_printing(
     con: Any, version: str, wanted: dict[str, tuple[datetime, set[str]]]
 ) -> dict[str, set[str]]:
     """Per message (its earliest send time, its typed detail keys): the pages published
-    before it that print any of those details (index lookup, a superset of what counts)."""
+    before it that print any of those details (index lookup, a superset of what counts).
+
+    A page whose every sentence printing a wanted detail (as a typed detail) is boilerplate
+    by the current counts is left out: it makes nothing public. The test reads the stored
+    records in SQL; a sentence whose normalized hash differs from Python's counts as not
+    boilerplate, so the result stays a superset."""
+    from matching.details import DETAIL_TYPES
+    from matching.match import BOILERPLATE_DOCS
+
     rows = [(m, first, k) for m, (first, keys) in wanted.items() for k in keys]
     out: dict[str, set[str]] = {m: set() for m in wanted}
     if not rows:
@@ -331,10 +339,40 @@ def pages_printing(
     )  # fmt: skip
     try:
         for m, page in con.execute(
-            "SELECT DISTINCT w.msg_key, p.article_key FROM _wanted_public w JOIN public_details p "
-            "ON p.detail_key = w.detail_key WHERE p.matcher_version = ? "
-            "AND p.published_at < w.first",
-            [version],
+            """
+            WITH p AS (
+                SELECT DISTINCT w.msg_key, p.article_key, p.detail_key
+                FROM _wanted_public w JOIN public_details p ON p.detail_key = w.detail_key
+                WHERE p.matcher_version = $version AND p.published_at < w.first
+            ), pg AS (
+                SELECT m.doc_key AS article_key,
+                       from_json(t.record, '{"s": "VARCHAR[][]", "d": "VARCHAR[][][]"}') AS j
+                FROM (SELECT DISTINCT article_key FROM p) x
+                JOIN corpus_members m ON m.matcher_version = $version
+                  AND m.doc_kind = 'article' AND m.doc_key = x.article_key
+                JOIN text_features t ON t.matcher_version = $version
+                  AND t.feature_key = m.feature_key
+            ), sd AS (
+                SELECT article_key, unnest(list_zip(j.s, j.d)) AS sd FROM pg
+            ), det AS (
+                SELECT article_key, sd[1][3] AS text, unnest(sd[2]) AS d FROM sd
+            ), printed AS (
+                SELECT DISTINCT det.article_key, det.d[2] AS detail_key
+                FROM det LEFT JOIN corpus_stats c ON c.matcher_version = $version
+                  AND c.stat = 'article_sentence'
+                  AND c.key = sha1(trim(regexp_replace(lower(det.text), '[^a-z0-9]+', ' ', 'g')))
+                WHERE list_contains($types, det.d[1]) AND coalesce(c.n, 0) < $boiler
+                  AND det.d[2] IN (SELECT detail_key FROM _wanted_public)
+            )
+            SELECT DISTINCT p.msg_key, p.article_key FROM p
+            WHERE p.article_key NOT IN (SELECT article_key FROM pg)
+               OR (p.article_key, p.detail_key) IN (SELECT (article_key, detail_key) FROM printed)
+            """,
+            {
+                "version": version,
+                "types": list(DETAIL_TYPES),
+                "boiler": BOILERPLATE_DOCS,
+            },
         ).fetchall():
             out[m].add(page)
     finally:

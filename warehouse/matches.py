@@ -184,27 +184,61 @@ def _store_disclosures(
 # -- incremental matching (issue 12) -----------------------------------------------------------
 
 
+# The matchable messages' window starts and the article versions' times, and which of them
+# this matcher version has not matched yet (or matched with other times or a narrower window).
+_DOCS_SQL = """
+    pc AS (
+        SELECT msg_key, count(*) AS n FROM matched_pairs WHERE matcher_version = $version
+        GROUP BY msg_key
+    ), e AS (
+        SELECT msg_key, least(coalesce(sent_at_earliest, sent_at), sent_at) AS first
+        FROM ({email_text})
+    ), a AS (
+        SELECT url || '#' || text_sha256 AS article_key, published_at, modified_at
+        FROM articles
+    ), new_e AS (
+        SELECT e.* FROM e WHERE NOT EXISTS (
+            SELECT 1 FROM matched_docs d WHERE d.matcher_version = $version
+              AND d.doc_kind = 'email' AND d.doc_key = e.msg_key
+              AND d.first_at IS NOT DISTINCT FROM e.first AND d.window_days >= $window
+              -- a pair deleted from matched_pairs (to be weighed again) makes it new
+              AND d.pairs <= coalesce((SELECT n FROM pc WHERE pc.msg_key = e.msg_key), 0))
+    ), new_a AS (
+        SELECT a.* FROM a WHERE NOT EXISTS (
+            SELECT 1 FROM matched_docs d WHERE d.matcher_version = $version
+              AND d.doc_kind = 'article' AND d.doc_key = a.article_key
+              AND d.first_at IS NOT DISTINCT FROM a.published_at
+              AND d.modified_at IS NOT DISTINCT FROM a.modified_at
+              AND d.window_days >= $window)
+    )
+"""
+
+
 def unweighed_pairs(con: Any, version: str, window_days: int) -> set[tuple[str, str]]:
     """(msg_key, article_key) pairs in the time window that this matcher version has not
     weighed: the candidates of ``matching.match.candidates`` (an article published after the
-    message's earliest time, or updated after it, within the window), found by a range join
-    on the articles' times instead of a scan per message."""
+    message's earliest time, or updated after it, within the window).
+
+    Found from the documents not yet matched only (``matched_docs``: every pair of two matched
+    documents is weighed already), by a range join on the times from those few rows to the
+    other side, then an anti-join against ``matched_pairs`` on just those keys."""
     from warehouse.features import EMAIL_TEXT_SQL
 
+    docs = _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL)
     rows = con.execute(
         f"""
-        WITH e AS (
-            SELECT msg_key, least(coalesce(sent_at_earliest, sent_at), sent_at) AS first
-            FROM ({EMAIL_TEXT_SQL})
-        ), a AS (
-            SELECT url || '#' || text_sha256 AS article_key, published_at, modified_at
-            FROM articles
-        ), c AS (
-            SELECT e.msg_key, e.first, a.* FROM e JOIN a
-              ON a.published_at >= e.first AND a.published_at <= e.first + to_days(?)
+        WITH {docs}, c AS (
+            SELECT e.msg_key, e.first, a.* FROM new_e e JOIN a
+              ON a.published_at >= e.first AND a.published_at <= e.first + to_days($window)
             UNION
-            SELECT e.msg_key, e.first, a.* FROM e JOIN a
-              ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days(?)
+            SELECT e.msg_key, e.first, a.* FROM new_e e JOIN a
+              ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days($window)
+            UNION
+            SELECT e.msg_key, e.first, a.* FROM e JOIN new_a a
+              ON a.published_at >= e.first AND a.published_at <= e.first + to_days($window)
+            UNION
+            SELECT e.msg_key, e.first, a.* FROM e JOIN new_a a
+              ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days($window)
         ), t AS (
             SELECT msg_key, article_key, first,
                    CASE WHEN published_at >= first THEN published_at
@@ -212,13 +246,52 @@ def unweighed_pairs(con: Any, version: str, window_days: int) -> set[tuple[str, 
             FROM c
         )
         SELECT msg_key, article_key FROM t
-        WHERE eff IS NOT NULL AND eff - first <= to_days(?)
-          AND NOT EXISTS (SELECT 1 FROM matched_pairs m WHERE m.matcher_version = ?
+        WHERE eff IS NOT NULL AND eff - first <= to_days($window)
+          AND NOT EXISTS (SELECT 1 FROM matched_pairs m WHERE m.matcher_version = $version
                           AND m.msg_key = t.msg_key AND m.article_key = t.article_key)
         """,
-        [window_days, window_days, window_days, version],
+        {"version": version, "window": window_days},
     ).fetchall()
     return set(rows)
+
+
+def mark_matched_docs(con: Any, version: str, window_days: int) -> None:
+    """Record that every matchable message and article version now in the warehouse has been
+    matched against its window's candidates (call after their new pairs are stored, in the
+    same transaction), and forget the documents that left the warehouse."""
+    from warehouse.features import EMAIL_TEXT_SQL
+
+    docs = _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL)
+    con.execute(
+        f"""
+        DELETE FROM matched_docs d WHERE d.matcher_version = $version AND (
+            (d.doc_kind = 'email' AND d.doc_key NOT IN (
+                SELECT msg_key FROM ({EMAIL_TEXT_SQL})))
+            OR (d.doc_kind = 'article' AND d.doc_key NOT IN (
+                SELECT url || '#' || text_sha256 FROM articles)))
+        """,
+        {"version": version},
+    )
+    con.execute(
+        f"""
+        INSERT INTO matched_docs
+        WITH {docs}
+        SELECT $version, 'email', msg_key, first, NULL, $window, 0 FROM new_e
+        UNION ALL
+        SELECT $version, 'article', article_key, published_at, modified_at, $window, 0
+        FROM new_a
+        ON CONFLICT DO UPDATE SET first_at = excluded.first_at,
+            modified_at = excluded.modified_at, window_days = excluded.window_days
+        """,
+        {"version": version, "window": window_days},
+    )
+    con.execute(
+        "UPDATE matched_docs d SET pairs = c.n FROM (SELECT msg_key, count(*) AS n "
+        "FROM matched_pairs WHERE matcher_version = $version GROUP BY msg_key) c "
+        "WHERE d.matcher_version = $version AND d.doc_kind = 'email' AND d.doc_key = c.msg_key "
+        "AND d.pairs <> c.n",
+        {"version": version},
+    )
 
 
 def email_headers(con: Any) -> list[tuple[str | None, set[str]]]:
