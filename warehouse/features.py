@@ -77,12 +77,33 @@ def load_records(con: Any, version: str, keys: Iterable[str]) -> dict[str, TextF
     keys = sorted(set(keys))
     if not keys:
         return {}
-    rows = con.execute(
-        "SELECT feature_key, record FROM text_features WHERE matcher_version = ? "
-        "AND feature_key IN (SELECT unnest(?))",
+    rows = fetch_by_rowid(
+        con,
+        "text_features",
+        "feature_key, record",
+        "matcher_version = ? AND feature_key IN (SELECT unnest(?))",
         [version, keys],
-    ).fetchall()
+    )
     return {k: TextFeatures.from_json(r) for k, r in rows}
+
+
+def fetch_by_rowid(
+    con: Any, table: str, columns: str, where: str, params: list[Any]
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns FROM table WHERE where``, in two steps: the matching rows' ids from
+    the filter's columns alone, then the wanted columns of just those rows. A key lookup
+    in a big table then never scans its large columns (text, records), whose blocks would
+    otherwise fill the buffer pool in proportion to the warehouse. Falls back to the plain
+    query should the row ids not find every row."""
+    ids = [r[0] for r in con.execute(f"SELECT rowid FROM {table} WHERE {where}", params).fetchall()]
+    if not ids:
+        return []
+    rows = con.execute(
+        f"SELECT {columns} FROM {table} WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
+    ).fetchall()
+    if len(rows) != len(ids):
+        rows = con.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).fetchall()
+    return rows
 
 
 def ensure_records(
@@ -132,6 +153,22 @@ def _apply(con: Any, version: str, delta: dict[str, Counter[str]]) -> None:
         "ON CONFLICT DO UPDATE SET n = corpus_stats.n + excluded.n",
     )
     con.execute("DELETE FROM corpus_stats WHERE matcher_version = ? AND n <= 0", [version])
+
+
+def article_texts(con: Any, keys: Iterable[str]) -> dict[str, str | None]:
+    """The text of each article version (url#text_sha256), read from ``article_versions``
+    by row id: the ``articles`` view would rank every version's text to find the newest."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    rows = fetch_by_rowid(
+        con,
+        "article_versions",
+        "url || '#' || text_sha256, text",
+        "url || '#' || text_sha256 IN (SELECT unnest(?))",
+        [keys],
+    )
+    return dict(rows)
 
 
 def n_docs(con: Any, version: str) -> int:
@@ -194,12 +231,14 @@ def sync_corpus(con: Any, version: str) -> SyncResult:
         )
     res.articles_removed, res.emails_removed = len(gone), len(gone_emails)
 
-    new_articles = con.execute(
-        "SELECT url || '#' || text_sha256, url, outlet, published_at, coalesce(text, '') "
+    new_keys = con.execute(
+        "SELECT url || '#' || text_sha256, url, outlet, published_at "
         "FROM articles WHERE url || '#' || text_sha256 NOT IN (SELECT doc_key FROM "
         "corpus_members WHERE matcher_version = ? AND doc_kind = 'article') ORDER BY 1",
         [version],
     ).fetchall()
+    texts = article_texts(con, [k for k, *_ in new_keys])
+    new_articles = [(k, url, outlet, pub, texts.get(k) or "") for k, url, outlet, pub in new_keys]
     new_emails = con.execute(
         f"SELECT e.msg_key, e.own_all, e.sent_at FROM ({EMAIL_TEXT_SQL}) e WHERE e.msg_key NOT IN "
         "(SELECT doc_key FROM corpus_members WHERE matcher_version = ? AND doc_kind = 'email') "

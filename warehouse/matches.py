@@ -28,18 +28,22 @@ def weighed_pairs(con: Any, matcher_version: str) -> set[tuple[str, str]]:
 def load_article_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
     """The newest version of every article (or of those of ``keys``), keyed url#text_sha256."""
     from matching.match import ArticleDoc
+    from warehouse.features import article_texts
 
     where, params = "", []
     if keys is not None:
         where, params = "WHERE a.url || '#' || a.text_sha256 IN (SELECT unnest(?))", [sorted(keys)]
+    rows = con.execute(
+        "SELECT a.url, a.text_sha256, a.outlet, a.published_at, a.modified_at, "
+        f"s.original_url FROM articles a LEFT JOIN syndication s ON s.url = a.url {where} "
+        "ORDER BY a.url",
+        params,
+    ).fetchall()
+    # the texts by row id: the view would rank every version's text to find the newest
+    texts = article_texts(con, [url + "#" + sha for url, sha, *_ in rows])
     return [
-        ArticleDoc(url + "#" + sha, url, outlet, pub, mod, text or "", original)
-        for url, sha, outlet, pub, mod, text, original in con.execute(
-            "SELECT a.url, a.text_sha256, a.outlet, a.published_at, a.modified_at, a.text, "
-            f"s.original_url FROM articles a LEFT JOIN syndication s ON s.url = a.url {where} "
-            "ORDER BY a.url",
-            params,
-        ).fetchall()
+        ArticleDoc(url + "#" + sha, url, outlet, pub, mod, texts.get(url + "#" + sha) or "", orig)
+        for url, sha, outlet, pub, mod, orig in rows
     ]
 
 
@@ -245,10 +249,12 @@ def unweighed_pairs(con: Any, version: str, window_days: int) -> set[tuple[str, 
                         WHEN modified_at >= first THEN modified_at END AS eff
             FROM c
         )
-        SELECT msg_key, article_key FROM t
-        WHERE eff IS NOT NULL AND eff - first <= to_days($window)
-          AND NOT EXISTS (SELECT 1 FROM matched_pairs m WHERE m.matcher_version = $version
-                          AND m.msg_key = t.msg_key AND m.article_key = t.article_key)
+        -- a left join, not NOT EXISTS: its hash table is built on the few candidates, not
+        -- on every pair ever weighed
+        SELECT t.msg_key, t.article_key FROM t LEFT JOIN (
+            SELECT msg_key, article_key FROM matched_pairs WHERE matcher_version = $version
+        ) m ON m.msg_key = t.msg_key AND m.article_key = t.article_key
+        WHERE t.eff IS NOT NULL AND t.eff - t.first <= to_days($window) AND m.msg_key IS NULL
         """,
         {"version": version, "window": window_days},
     ).fetchall()
