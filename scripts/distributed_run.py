@@ -49,6 +49,7 @@ DAG_ID = "foiatrace_nightly"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS = ("127.0.0.1", 6379)
 DEMO_CONF = '{"export_window": "all"}'
+PAGE_DELAY_S = 2.0  # seconds each demo page takes to answer (see run())
 WORKERS = ("worker1", "worker2")
 # processing times of tables kill_soak.VOLATILE does not list yet (newer migrations)
 EXTRA_VOLATILE_SUFFIX = "_at"
@@ -380,7 +381,11 @@ def run(
     t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
         meta_db = stack.enter_context(fresh_database("foiatrace_airflow"))
-        base_url = stack.enter_context(serve_site(DEMO_DIR / "site"))
+        # Each page answers after PAGE_DELAY_S, so a crawl outlasts the ingest that may start
+        # beside it: a worker that finishes first then takes the next queued crawl, and the
+        # crawls spread over both workers whatever order the scheduler queued them in (without
+        # it one worker could take every sub-second crawl while the other ingested).
+        base_url = stack.enter_context(serve_site(DEMO_DIR / "site", delay=PAGE_DELAY_S))
         settings = Settings(
             db=work / "celery" / "foiatrace.duckdb",
             outlets=DEMO_DIR / "outlets.toml",
@@ -420,6 +425,13 @@ def run(
                 {**env, WORKER_ENV: name},
             )  # fmt: skip
         _wait("the api-server", lambda: _api_healthy(port), 120, services)
+        for name in WORKERS:  # both consuming before the trigger, or one takes every task
+            _wait(
+                f"{name} to be ready",
+                lambda n=name: " ready." in services.tail(n, 400) or None,
+                120,
+                services,
+            )
         _wait(
             "the DAG to be parsed",
             lambda: _query(meta_db, "SELECT 1 FROM dag WHERE dag_id = %s", (DAG_ID,)),

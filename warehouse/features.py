@@ -392,9 +392,9 @@ def pages_printing(
                 JOIN text_features t ON t.matcher_version = $version
                   AND t.feature_key = m.feature_key
             ), sd AS (
-                SELECT article_key, unnest(list_zip(j.s, j.d)) AS sd FROM pg
+                SELECT article_key, j, unnest(range(1, len(j.s) + 1)) AS i FROM pg
             ), det AS (
-                SELECT article_key, sd[1][3] AS text, unnest(sd[2]) AS d FROM sd
+                SELECT article_key, j.s[i][3] AS text, unnest(j.d[i]) AS d FROM sd
             ), printed AS (
                 SELECT DISTINCT det.article_key, det.d[2] AS detail_key
                 FROM det LEFT JOIN corpus_stats c ON c.matcher_version = $version
@@ -405,7 +405,8 @@ def pages_printing(
             )
             SELECT DISTINCT p.msg_key, p.article_key FROM p
             WHERE p.article_key NOT IN (SELECT article_key FROM pg)
-               OR (p.article_key, p.detail_key) IN (SELECT (article_key, detail_key) FROM printed)
+               OR EXISTS (SELECT 1 FROM printed r
+                          WHERE r.article_key = p.article_key AND r.detail_key = p.detail_key)
             """,
             {
                 "version": version,
