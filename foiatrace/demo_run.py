@@ -99,6 +99,19 @@ def run_dag_test(
     return log_path
 
 
+def demo_settings(db: Path, base_url: str) -> Settings:
+    """The bundled demo's settings: its outlets served at ``base_url``, its production, the
+    warehouse ``db`` with the exports beside it (the demo, the DAG tests, the Celery run)."""
+    return Settings(
+        db=db,
+        outlets=DEMO_DIR / "outlets.toml",
+        base_url=base_url,
+        productions=[DEMO_DIR / "emails"],
+        production="demo",
+        export_dir=db.parent / "exports",
+    )
+
+
 def run_demo(
     db: Path,
     use_airflow: bool = True,
@@ -111,14 +124,7 @@ def run_demo(
         raise RuntimeError(f"{DEMO_DIR}: the bundled demo corpus is missing")
     db = db.resolve()
     with serve_site(DEMO_DIR / "site") as base_url:
-        settings = Settings(
-            db=db,
-            outlets=DEMO_DIR / "outlets.toml",
-            base_url=base_url,
-            productions=[DEMO_DIR / "emails"],
-            production="demo",
-            export_dir=db.parent / "exports",
-        )
+        settings = demo_settings(db, base_url)
         if use_airflow:
             home = (airflow_home or Path.cwd() / ".airflow").resolve()
             run_dag_test(home, settings, quiet, verbose)

@@ -369,9 +369,8 @@ def run(
 ) -> Result:
     """Start everything, trigger the demo DAG, wait, list, compare, tear down."""
     from crawlers.serve import serve_site
-    from foiatrace.config import Settings
     from foiatrace.dag_tasks import WORKER_ENV, WRITER_POOL
-    from foiatrace.demo_run import DEMO_DIR, airflow_env
+    from foiatrace.demo_run import DEMO_DIR, airflow_env, demo_settings
 
     result = Result()
     work = work.resolve()
@@ -386,14 +385,7 @@ def run(
         # crawls spread over both workers whatever order the scheduler queued them in (without
         # it one worker could take every sub-second crawl while the other ingested).
         base_url = stack.enter_context(serve_site(DEMO_DIR / "site", delay=PAGE_DELAY_S))
-        settings = Settings(
-            db=work / "celery" / "foiatrace.duckdb",
-            outlets=DEMO_DIR / "outlets.toml",
-            base_url=base_url,
-            productions=[DEMO_DIR / "emails"],
-            production="demo",
-            export_dir=work / "celery" / "exports",
-        )
+        settings = demo_settings(work / "celery" / "foiatrace.duckdb", base_url)
         base = airflow_env(home, settings)
         if lake:
             lake_db = stack.enter_context(fresh_database("foiatrace_lake"))
@@ -480,17 +472,9 @@ def run(
 
 
 def _ref_settings(work: Path, base_url: str) -> Any:
-    from foiatrace.config import Settings
-    from foiatrace.demo_run import DEMO_DIR
+    from foiatrace.demo_run import demo_settings
 
-    return Settings(
-        db=work / "reference" / "foiatrace.duckdb",
-        outlets=DEMO_DIR / "outlets.toml",
-        base_url=base_url,
-        productions=[DEMO_DIR / "emails"],
-        production="demo",
-        export_dir=work / "reference" / "exports",
-    )
+    return demo_settings(work / "reference" / "foiatrace.duckdb", base_url)
 
 
 def lake_summary(env: dict[str, str]) -> dict[str, Any]:

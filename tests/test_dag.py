@@ -184,21 +184,13 @@ def test_whole_dag_runs_with_dag_test_on_the_demo(tmp_path: Path) -> None:
     warehouse holds what the demo's one-process pipeline stores. The second night has
     nothing new: zero shards, the mapped embed skipped, the match still run."""
     from crawlers.serve import serve_site
-    from foiatrace.config import Settings
-    from foiatrace.demo_run import DEMO_DIR, airflow_env, setup_commands
+    from foiatrace.demo_run import DEMO_DIR, airflow_env, demo_settings, setup_commands
     from warehouse.db import connect
 
     db = tmp_path / "dag.duckdb"
     home = tmp_path / "airflow"
     with serve_site(DEMO_DIR / "site") as base_url:
-        settings = Settings(
-            db=db,
-            outlets=DEMO_DIR / "outlets.toml",
-            base_url=base_url,
-            productions=[DEMO_DIR / "emails"],
-            production="demo",
-            export_dir=tmp_path / "exports",
-        )
+        settings = demo_settings(db, base_url)
         env = airflow_env(home, settings)
         env.pop("FOIATRACE_WAREHOUSE", None)
         env.update(FOIATRACE_EMBED_SHARDS="2", FOIATRACE_EMBED_SHARD_MIN="1")  # demo: ~300

@@ -35,7 +35,7 @@ from matching.features import (
 from warehouse.runs import insert_arrow, now
 
 # The matchable messages, each with the text the matcher reads as its own (own text, then
-# attachments' text): warehouse.matches.load_email_docs reads the same rows.
+# attachments' text); every reader of matchable messages selects from it.
 EMAIL_TEXT_SQL = """
     WITH att AS (
         SELECT msg_key, string_agg(text, '\n\n' ORDER BY idx) AS text

@@ -65,19 +65,13 @@ def load_email_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
     not in ``own_text``). A message whose own words are all in an attachment is matched too.
     """
     from matching.match import EmailDoc
+    from warehouse.features import EMAIL_TEXT_SQL
 
     where, params = "", []
     if keys is not None:
-        where, params = "AND e.msg_key IN (SELECT unnest(?))", [sorted(keys)]
+        where, params = "WHERE e.msg_key IN (SELECT unnest(?))", [sorted(keys)]
     rows = con.execute(
         """
-        WITH att AS (
-            SELECT msg_key, string_agg(text, '\n\n' ORDER BY idx) AS text
-            FROM attachments WHERE length(text) > 0 GROUP BY msg_key
-        ), own AS (
-            SELECT e.*, concat_ws('\n\n', nullif(e.own_text, ''), att.text) AS own_all
-            FROM emails e LEFT JOIN att ON att.msg_key = e.msg_key
-        )
         SELECT e.msg_key, e.sent_at, e.sent_at_earliest, e.sent_at_latest, e.own_all,
                e.email_from, e.email_to, e.email_cc,
                coalesce((SELECT list(q.header_from) FROM quoted_blocks q
@@ -85,10 +79,9 @@ def load_email_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
                concat_ws('\n\n', e.subject, e.own_all,
                          (SELECT string_agg(q.text, '\n\n' ORDER BY q.idx) FROM quoted_blocks q
                           WHERE q.msg_key = e.msg_key))
-        FROM own e
-        WHERE NOT e.withheld AND e.sent_at IS NOT NULL AND length(e.own_all) > 0 {where}
+        FROM ({email_text}) e {where}
         ORDER BY e.sent_at, e.msg_key
-        """.replace("{where}", where),
+        """.replace("{email_text}", EMAIL_TEXT_SQL).replace("{where}", where),
         params,
     ).fetchall()
     docs = []
