@@ -77,8 +77,9 @@ def match(
     con = connect(db)
     try:
         with step_run(con, "match") as run, transaction(con):
-            sync = wf.sync_corpus(con, fversion)
-            new_pairs = matches.unweighed_pairs(con, MATCHER_VERSION, window_days)
+            current = wf.current_articles(con)
+            sync = wf.sync_corpus(con, fversion, current)
+            new_pairs = matches.unweighed_pairs(con, MATCHER_VERSION, window_days, current)
             reweigh: set[tuple[str, str]] = set()
             if sync.new_public:
                 reweigh |= matches.pairs_made_public(con, fversion, sync.new_public)
@@ -197,8 +198,9 @@ def match(
                     outbound=matches.earlier_outbound(con, fversion, cand_arts, todo),
                 )
                 matches.store_disclosures(
-                    con, result.disclosures, todo, MATCHER_VERSION, own_transaction=False
-                )
+                    con, result.disclosures, todo, MATCHER_VERSION, own_transaction=False,
+                    unstored=new_pairs,
+                )  # fmt: skip
                 names = {
                     e.key: (context_feats.get(e.key) or email_feats[e.key]).name_keys()
                     for e in emails
@@ -230,7 +232,8 @@ def match(
                     embeddings_computed=embed.stats["computed"],  # type: ignore[attr-defined]
                     texts_computed=sync.texts_computed + res.texts_computed,
                 )
-            matches.mark_matched_docs(con, MATCHER_VERSION, window_days)
+            matches.mark_matched_docs(con, MATCHER_VERSION, window_days, current)
+            wf.drop_current_articles(con)
             run.stats.update(stats)
             line = (
                 f"match: {stats['pairs_weighed']} new pairs weighed, "

@@ -149,14 +149,21 @@ class TextFeatures:
     def public_keys(self) -> set[str]:
         """Every key by which this text, as a page, can make a detail public (before the
         boilerplate filter, which the matcher applies with the current counts)."""
-        keys = set()
-        for ds in self.details:
+        return set(self.printing_sentences())
+
+    def printing_sentences(self) -> dict[str, list[str]]:
+        """Per key the page can make public: the keys (:func:`sentence_key`) of the sentences
+        that print it, typed or as a crime reported as news. The detail is public only if
+        one of them is not boilerplate, which the warehouse tests with the current counts."""
+        out: dict[str, set[str]] = {}
+        for seg, ds in zip(self.segs, self.details, strict=True):
             for d in ds:
-                if d.type in DETAIL_TYPES:
-                    keys.add(d.key)
+                keys = [d.key] if d.type in DETAIL_TYPES else []
                 if d.key.startswith("crime:"):
-                    keys.add("criminal_history:" + d.key[6:])
-        return keys
+                    keys.append("criminal_history:" + d.key[6:])
+                for k in keys:
+                    out.setdefault(k, set()).add(sentence_key(seg.text))
+        return {k: sorted(v) for k, v in out.items()}
 
     def name_keys(self) -> set[str]:
         """Names and identifiers whose rarity decides whether they identify a person."""

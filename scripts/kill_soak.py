@@ -89,6 +89,7 @@ VOLATILE: dict[str, frozenset[str]] = {
     "text_features": frozenset({"computed_at"}),
     "corpus_members": frozenset({"added_at"}),
     "pair_state": frozenset({"weighed_at"}),
+    "matched_docs": frozenset({"left_at"}),
     # views: the same columns under their view names
     "articles": frozenset({"fetched_at"}),
     "evidence": frozenset({"warc_file", "warc_record_id"}),

@@ -194,3 +194,149 @@ def test_a_page_that_makes_a_detail_public_reweighs_exactly_the_pairs_it_affects
     third = pipeline.match(db)
     assert third["pairs_reweighed"] == 0 and third["pairs_weighed"] == 0
     assert MATCHER_VERSION in features_version()
+
+
+NEWS = "Police arrested Paulo Restrepo on Monday in Marrowfield, the sheriff said."
+
+
+def test_the_public_index_lists_the_sentences_that_print_each_detail(db: Path) -> None:
+    """public_details answers "printed before, outside boilerplate" without reading a page's
+    features: its sentence keys are the page's own, a crime reported as news included."""
+    con = connect(db)
+    load.upsert_article_versions(
+        con, [_article("https://tribune.example/n", T0 - timedelta(days=3), NEWS)]
+    )
+    con.close()
+    pipeline.match(db)
+    version = features_version()
+    con = connect(db)
+    try:
+        got = {
+            (a.split("#")[0], k): s
+            for a, k, s in con.execute(
+                "SELECT article_key, detail_key, sentence_keys FROM public_details"
+            ).fetchall()
+        }
+        want = {
+            (a.url, k): s
+            for a in load_article_docs(con)
+            for k, s in prepare(a.text, a.published_at).printing_sentences().items()
+        }
+        assert got == want and ("https://tribune.example/n", "criminal_history:arrest") in got
+        # the news page printed the arrest before B-1: found, as the matcher counts it
+        news = load_article_docs(con, None)
+        news_key = next(a.key for a in news if a.url.endswith("/n"))
+        found = wf.pages_printing(con, version, {"p:B-1": (T0, {"criminal_history:arrest"})})
+        assert found == {"p:B-1": {news_key}}
+        # once the sentence is boilerplate (printed by many pages), it makes nothing public
+        con.execute(
+            "UPDATE corpus_stats SET n = 1000 WHERE stat = 'article_sentence' AND key = ?",
+            [got[("https://tribune.example/n", "criminal_history:arrest")][0]],
+        )
+        found = wf.pages_printing(con, version, {"p:B-1": (T0, {"criminal_history:arrest"})})
+        assert found == {"p:B-1": set()}
+    finally:
+        con.close()
+
+
+def test_migration_0017_derives_the_public_index_sentences_from_stored_features(
+    db: Path,
+) -> None:
+    """A warehouse matched before 0017 gets each (detail, page) row's sentence keys from the
+    stored features records: the same keys the matcher computes for new pages."""
+    from warehouse.db import migrate
+
+    con = connect(db)
+    load.upsert_article_versions(
+        con, [_article("https://tribune.example/n", T0 - timedelta(days=3), NEWS)]
+    )
+    con.close()
+    pipeline.match(db)
+    con = connect(db)
+    try:
+        want = con.execute("SELECT * FROM public_details ORDER BY ALL").fetchall()
+        assert want and all(r[4] for r in want)
+        # back to the 0015 shape, as an older foiatrace left it
+        con.execute(
+            "CREATE TEMP TABLE keep AS SELECT * EXCLUDE (sentence_keys) FROM public_details"
+        )
+        con.execute("DROP TABLE public_details")
+        con.execute(
+            "CREATE TABLE public_details (matcher_version VARCHAR NOT NULL, detail_key VARCHAR "
+            "NOT NULL, article_key VARCHAR NOT NULL, published_at TIMESTAMPTZ, "
+            "PRIMARY KEY (matcher_version, detail_key, article_key))"
+        )
+        con.execute("INSERT INTO public_details SELECT * FROM keep")
+        con.execute("DELETE FROM schema_migrations WHERE version = 17")
+        assert migrate(con) == ["0017_public_detail_sentences"]
+        assert con.execute("SELECT * FROM public_details ORDER BY ALL").fetchall() == want
+    finally:
+        con.close()
+
+
+def test_matched_pairs_holds_each_weighed_pair_once_through_reweighs_and_returns(
+    db: Path,
+) -> None:
+    """matched_pairs keeps no key index (its upkeep grew with every pair ever weighed): the
+    match itself must add each pair once, through a re-weigh, a corrected message (its pairs
+    dropped), a page's new version and the old text coming back as the newest."""
+    from warehouse.matches import unweighed_pairs
+
+    def run_and_check() -> dict:
+        stats = pipeline.match(db)
+        con = connect(db)
+        try:
+            dupes = con.execute(
+                "SELECT msg_key, article_key, matcher_version, count(*) FROM matched_pairs "
+                "GROUP BY ALL HAVING count(*) > 1"
+            ).fetchall()
+            assert dupes == []
+            assert unweighed_pairs(con, MATCHER_VERSION, 30) == set()
+            # every document with a stored pair has a matched_docs row
+            orphans = con.execute(
+                "SELECT count(*) FROM matched_pairs m WHERE NOT EXISTS (SELECT 1 FROM "
+                "matched_docs d WHERE d.doc_kind = 'article' AND d.doc_key = m.article_key) "
+                "OR NOT EXISTS (SELECT 1 FROM matched_docs d WHERE d.doc_kind = 'email' "
+                "AND d.doc_key = m.msg_key)"
+            ).fetchall()[0][0]
+            assert orphans == 0
+        finally:
+            con.close()
+        return stats
+
+    first = run_and_check()
+    assert first["pairs_weighed"] > 0
+    con = connect(db)
+    load.upsert_article_versions(
+        con, [_article("https://agency.gov/r", T0 + timedelta(days=5), RELEASE)]
+    )
+    con.close()
+    assert run_and_check()["pairs_reweighed"] == 1
+    con = connect(db)  # B-2 corrected: its pairs are dropped and weighed again
+    load.upsert_messages(
+        con, "p", [_msg("B-2", T0 + timedelta(days=10), REPLY + " Thanks.", "kim@tribune.example")]
+    )
+    con.close()
+    assert run_and_check()["pairs_weighed"] >= 1
+    t_new = datetime.now(UTC) + timedelta(hours=1)
+    con = connect(db)
+    load.upsert_article_versions(
+        con,
+        [_article("https://tribune.example/x", T0 + timedelta(days=12), PRINTED + " Updated.",
+                  t_new)],
+    )  # fmt: skip
+    con.close()
+    updated = run_and_check()
+    assert updated["pairs_weighed"] >= 1
+    con = connect(db)  # the old text is served again: the newest version once more
+    load.upsert_article_versions(
+        con,
+        [_article("https://tribune.example/x", T0 + timedelta(days=12), PRINTED,
+                  t_new + timedelta(hours=1))],
+    )  # fmt: skip
+    left = con.execute("SELECT count(*) FROM matched_docs WHERE left_at IS NOT NULL").fetchall()
+    con.close()
+    assert left[0][0] >= 1
+    back = run_and_check()
+    # its pairs with the messages were weighed before it left: none is weighed again
+    assert back["pairs_weighed"] == 0

@@ -89,6 +89,40 @@ def test_article_versions_keep_every_text(tmp_path: Path) -> None:
     assert load.seen_articles(con) == {"https://n.example/a.html": "2019-03-04T00:00:00+00:00"}
 
 
+def test_the_match_reads_the_newest_versions_the_articles_view_lists(tmp_path: Path) -> None:
+    """The match ranks versions itself (once per run, or only a few pages' versions):
+    by the view's rule, including a re-fetch that makes an older text newest again and a
+    tie broken by the text's hash."""
+    from warehouse.features import ARTICLE_KEYS_SQL, current_articles
+    from warehouse.matches import load_article_docs
+
+    con = connect(tmp_path / "w.duckdb")
+
+    def item(url: str, text: str, fetched: str) -> dict[str, str]:
+        return {"url": url, "outlet": "n", "text": text, "fetched_at": fetched,
+                "published_at": "2019-03-02T10:00:00+00:00"}  # fmt: skip
+
+    load.upsert_article_versions(con, [
+        item("https://n.example/a", "A one.", "2019-03-03T00:00:00+00:00"),
+        item("https://n.example/a", "A two.", "2019-03-04T00:00:00+00:00"),
+        item("https://n.example/a", "A one.", "2019-03-05T00:00:00+00:00"),  # back again
+        item("https://n.example/b", "B one.", "2019-03-03T00:00:00+00:00"),
+        item("https://n.example/b", "B two.", "2019-03-03T00:00:00+00:00"),  # same time
+        item("https://n.example/c#x", "C.", "2019-03-03T00:00:00+00:00"),
+    ])  # fmt: skip
+    view = con.execute(
+        "SELECT url || '#' || text_sha256, url, outlet, published_at, modified_at FROM articles "
+        "ORDER BY 1"
+    ).fetchall()
+    assert len(view) == 3
+    assert con.execute(f"SELECT * FROM {ARTICLE_KEYS_SQL} ORDER BY 1").fetchall() == view
+    assert con.execute(f"SELECT * FROM {current_articles(con)} ORDER BY 1").fetchall() == view
+    every = con.execute("SELECT url || '#' || text_sha256 FROM article_versions").fetchall()
+    keyed = load_article_docs(con, [k for (k,) in every])
+    assert sorted(a.key for a in keyed) == [r[0] for r in view]
+    assert [a.key for a in keyed] == [a.key for a in load_article_docs(con)]
+
+
 def test_errors_are_counted_not_duplicated(tmp_path: Path) -> None:
     con = connect(tmp_path / "w.duckdb")
     for _ in range(3):

@@ -49,6 +49,32 @@ EMAIL_TEXT_SQL = """
 """
 
 
+# The newest version of each page: the rule of the ``articles`` view (migration 0002), for
+# queries that read ``article_versions`` directly (a test holds the two equal).
+NEWEST_VERSION = (
+    "QUALIFY row_number() OVER (PARTITION BY url ORDER BY last_fetched_at DESC, text_sha256) = 1"
+)
+# The current article versions as the match's set queries read them; ``current_articles``
+# snapshots the same rows once per run.
+ARTICLE_KEYS_SQL = (
+    "(SELECT url || '#' || text_sha256 AS article_key, url, outlet, published_at, modified_at "
+    f"FROM article_versions {NEWEST_VERSION})"
+)
+_CURRENT = "_current_articles"
+
+
+def current_articles(con: Any) -> str:
+    """A snapshot (temporary table) of the newest version of every page, with the columns
+    the match's set queries read; returns its name. Finding the newest version ranks every
+    version, a cost that grows with the warehouse: a run pays it once, not once per query."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS SELECT * FROM {ARTICLE_KEYS_SQL}")
+    return _CURRENT
+
+
+def drop_current_articles(con: Any) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {_CURRENT}")
+
+
 @dataclass
 class SyncResult:
     """What a sync changed: the documents added and removed, the texts computed or reused,
@@ -178,9 +204,10 @@ def n_docs(con: Any, version: str) -> int:
     ).fetchall()[0][0]
 
 
-def sync_corpus(con: Any, version: str) -> SyncResult:
+def sync_corpus(con: Any, version: str, articles: str = ARTICLE_KEYS_SQL) -> SyncResult:
     """Bring corpus_members, corpus_stats and public_details up to the warehouse's current
-    articles and messages: only documents that arrived or left are read and counted."""
+    articles and messages: only documents that arrived or left are read and counted.
+    ``articles``: the current versions (:data:`ARTICLE_KEYS_SQL` or its snapshot)."""
     res = SyncResult(n_before=n_docs(con, version))
     delta: dict[str, Counter[str]] = {
         s: Counter() for s in (DETAIL_DF, ARTICLE_SENTENCE, EMAIL_SENTENCE, WORD)
@@ -194,8 +221,7 @@ def sync_corpus(con: Any, version: str) -> SyncResult:
     # articles that left the corpus (a newer version of the page replaced them)
     gone = con.execute(
         "SELECT m.doc_key, m.feature_key FROM corpus_members m WHERE m.matcher_version = ? "
-        "AND m.doc_kind = 'article' AND m.doc_key NOT IN "
-        "(SELECT url || '#' || text_sha256 FROM articles)",
+        f"AND m.doc_kind = 'article' AND m.doc_key NOT IN (SELECT article_key FROM {articles})",
         [version],
     ).fetchall()
     # messages that left or whose text or time changed
@@ -232,9 +258,12 @@ def sync_corpus(con: Any, version: str) -> SyncResult:
     res.articles_removed, res.emails_removed = len(gone), len(gone_emails)
 
     new_keys = con.execute(
-        "SELECT url || '#' || text_sha256, url, outlet, published_at "
-        "FROM articles WHERE url || '#' || text_sha256 NOT IN (SELECT doc_key FROM "
-        "corpus_members WHERE matcher_version = ? AND doc_kind = 'article') ORDER BY 1",
+        "SELECT article_key, url, outlet, published_at "
+        f"FROM {articles} WHERE article_key NOT IN (SELECT doc_key FROM "
+        "corpus_members WHERE matcher_version = ? AND doc_kind = 'article') "
+        # in time order: a night's window then reads neighbouring rows of text_features
+        # even when one run computed them all (a first run, a new matcher version)
+        "ORDER BY published_at NULLS FIRST, 1",
         [version],
     ).fetchall()
     texts = article_texts(con, [k for k, *_ in new_keys])
@@ -264,8 +293,9 @@ def sync_corpus(con: Any, version: str) -> SyncResult:
         domain = (urlsplit(url).hostname or "").lower()
         members.append(dict(doc_kind="article", doc_key=key, feature_key=fk, domain=domain,
                             outlet=outlet, published_at=pub))  # fmt: skip
-        for k in sorted(feats[fk].public_keys()):
-            public.append(dict(detail_key=k, article_key=key, published_at=pub))
+        for k, sentences in sorted(feats[fk].printing_sentences().items()):
+            public.append(dict(detail_key=k, article_key=key, published_at=pub,
+                               sentence_keys=sentences))  # fmt: skip
             res.new_public.append((k, url, pub))
         res.articles_added.append(key)
     for _, fk in gone:
@@ -357,14 +387,14 @@ def corpus_outlets(con: Any, version: str) -> list[tuple[str | None, str]]:
 def pages_printing(
     con: Any, version: str, wanted: dict[str, tuple[datetime, set[str]]]
 ) -> dict[str, set[str]]:
-    """Per message (its earliest send time, its typed detail keys): the pages published
-    before it that print any of those details (index lookup, a superset of what counts).
+    """Per message (its earliest send time, its detail keys): the pages published before it
+    that print any of those details outside boilerplate (an index lookup: a superset of what
+    the matcher counts, which applies its own tests to the pages found).
 
-    A page whose every sentence printing a wanted detail (as a typed detail) is boilerplate
-    by the current counts is left out: it makes nothing public. The test reads the stored
-    records in SQL; a sentence whose normalized hash differs from Python's counts as not
-    boilerplate, so the result stays a superset."""
-    from matching.details import DETAIL_TYPES
+    Answered from ``public_details`` and ``corpus_stats`` alone: each (detail, page) row
+    lists the sentences printing the detail, and one of them must occur in fewer than
+    ``BOILERPLATE_DOCS`` article versions. No page's text or features record is read, so the
+    cost is the index rows of the wanted details, not the pages' size."""
     from matching.match import BOILERPLATE_DOCS
 
     rows = [(m, first, k) for m, (first, keys) in wanted.items() for k in keys]
@@ -380,39 +410,21 @@ def pages_printing(
         for m, page in con.execute(
             """
             WITH p AS (
-                SELECT DISTINCT w.msg_key, p.article_key, p.detail_key
+                SELECT w.msg_key, p.article_key, p.sentence_keys
                 FROM _wanted_public w JOIN public_details p ON p.detail_key = w.detail_key
                 WHERE p.matcher_version = $version AND p.published_at < w.first
-            ), pg AS (
-                SELECT m.doc_key AS article_key,
-                       from_json(t.record, '{"s": "VARCHAR[][]", "d": "VARCHAR[][][]"}') AS j
-                FROM (SELECT DISTINCT article_key FROM p) x
-                JOIN corpus_members m ON m.matcher_version = $version
-                  AND m.doc_kind = 'article' AND m.doc_key = x.article_key
-                JOIN text_features t ON t.matcher_version = $version
-                  AND t.feature_key = m.feature_key
-            ), sd AS (
-                SELECT article_key, j, unnest(range(1, len(j.s) + 1)) AS i FROM pg
-            ), det AS (
-                SELECT article_key, j.s[i][3] AS text, unnest(j.d[i]) AS d FROM sd
-            ), printed AS (
-                SELECT DISTINCT det.article_key, det.d[2] AS detail_key
-                FROM det LEFT JOIN corpus_stats c ON c.matcher_version = $version
-                  AND c.stat = 'article_sentence'
-                  AND c.key = sha1(trim(regexp_replace(lower(det.text), '[^a-z0-9]+', ' ', 'g')))
-                WHERE list_contains($types, det.d[1]) AND coalesce(c.n, 0) < $boiler
-                  AND det.d[2] IN (SELECT detail_key FROM _wanted_public)
+            ), s AS (
+                SELECT msg_key, article_key, unnest(sentence_keys) AS sentence_key
+                FROM p WHERE sentence_keys IS NOT NULL
             )
-            SELECT DISTINCT p.msg_key, p.article_key FROM p
-            WHERE p.article_key NOT IN (SELECT article_key FROM pg)
-               OR EXISTS (SELECT 1 FROM printed r
-                          WHERE r.article_key = p.article_key AND r.detail_key = p.detail_key)
+            SELECT msg_key, article_key FROM p WHERE sentence_keys IS NULL
+            UNION
+            SELECT s.msg_key, s.article_key FROM s LEFT JOIN corpus_stats c
+              ON c.matcher_version = $version AND c.stat = 'article_sentence'
+             AND c.key = s.sentence_key
+            WHERE coalesce(c.n, 0) < $boiler
             """,
-            {
-                "version": version,
-                "types": list(DETAIL_TYPES),
-                "boiler": BOILERPLATE_DOCS,
-            },
+            {"version": version, "boiler": BOILERPLATE_DOCS},
         ).fetchall():
             out[m].add(page)
     finally:

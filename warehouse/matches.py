@@ -28,14 +28,22 @@ def weighed_pairs(con: Any, matcher_version: str) -> set[tuple[str, str]]:
 def load_article_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
     """The newest version of every article (or of those of ``keys``), keyed url#text_sha256."""
     from matching.match import ArticleDoc
-    from warehouse.features import article_texts
+    from warehouse.features import NEWEST_VERSION, article_texts
 
-    where, params = "", []
+    source, where, params = "articles", "", []
     if keys is not None:
-        where, params = "WHERE a.url || '#' || a.text_sha256 IN (SELECT unnest(?))", [sorted(keys)]
+        # only the versions of these pages are ranked, not every page's (a key is
+        # url#sha256-hex, so the url is all but its last 65 characters)
+        keys = sorted(keys)
+        source = (
+            "(SELECT url, text_sha256, outlet, published_at, modified_at FROM article_versions "
+            f"WHERE url IN (SELECT unnest($urls)) {NEWEST_VERSION})"
+        )
+        where = "WHERE a.url || '#' || a.text_sha256 IN (SELECT unnest($keys))"
+        params = {"urls": sorted({k[:-65] for k in keys}), "keys": keys}
     rows = con.execute(
         "SELECT a.url, a.text_sha256, a.outlet, a.published_at, a.modified_at, "
-        f"s.original_url FROM articles a LEFT JOIN syndication s ON s.url = a.url {where} "
+        f"s.original_url FROM {source} a LEFT JOIN syndication s ON s.url = a.url {where} "
         "ORDER BY a.url",
         params,
     ).fetchall()
@@ -106,16 +114,47 @@ def store_disclosures(
     version: str,
     *,
     own_transaction: bool = True,
+    unstored: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
     """Replace the evidence of every pair weighed (a new matcher version may no longer report
     what an older one did); rows of other article versions and reviewers' verdicts stay.
-    ``own_transaction=False``: the caller's transaction holds this write."""
+    ``own_transaction=False``: the caller's transaction holds this write. ``unstored``:
+    pairs of ``weighed`` known to have no ``matched_pairs`` row (found by
+    :func:`unweighed_pairs` in the same transaction); the others are looked up."""
     with transaction(con) if own_transaction else nullcontext():
-        _store_disclosures(con, found, weighed, version)
+        _store_disclosures(con, found, weighed, version, unstored)
+
+
+def stored_pairs(con: Any, version: str, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of ``pairs`` have a ``matched_pairs`` row for ``version`` (a join from the few
+    pairs asked; matched_pairs has no key index to look them up by)."""
+    import pyarrow as pa
+
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return set()
+    con.register(
+        "_asked_pairs",
+        pa.table({"msg_key": [m for m, _ in pairs], "article_key": [a for _, a in pairs]}),
+    )
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT m.msg_key, m.article_key FROM matched_pairs m JOIN _asked_pairs q "
+            "ON q.msg_key = m.msg_key AND q.article_key = m.article_key "
+            "WHERE m.matcher_version = ?",
+            [version],
+        ).fetchall()
+    finally:
+        con.unregister("_asked_pairs")
+    return set(rows)
 
 
 def _store_disclosures(
-    con: Any, found: list[Any], weighed: set[tuple[str, str]], version: str
+    con: Any,
+    found: list[Any],
+    weighed: set[tuple[str, str]],
+    version: str,
+    unstored: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
     import pyarrow as pa
 
@@ -166,16 +205,20 @@ def _store_disclosures(
             pa.Table.from_pylist(rows),
             f"ON CONFLICT DO UPDATE SET {updates}",
         )
-    if weighed:
+    # one row per pair: only pairs not stored yet are added (the table keeps no key index)
+    add = sorted(
+        (weighed & unstored) | (weighed - unstored - stored_pairs(con, version, weighed - unstored))
+    )
+    if add:
         pairs = pa.table(
             {
-                "msg_key": [m for m, _ in weighed],
-                "article_key": [a for _, a in weighed],
-                "matcher_version": [version] * len(weighed),
-                "matched_at": [t] * len(weighed),
+                "msg_key": [m for m, _ in add],
+                "article_key": [a for _, a in add],
+                "matcher_version": [version] * len(add),
+                "matched_at": [t] * len(add),
             }
         )
-        insert_arrow(con, "matched_pairs", pairs, "ON CONFLICT DO NOTHING")
+        insert_arrow(con, "matched_pairs", pairs)
 
 
 # -- incremental matching (issue 12) -----------------------------------------------------------
@@ -191,96 +234,127 @@ _DOCS_SQL = """
         SELECT msg_key, least(coalesce(sent_at_earliest, sent_at), sent_at) AS first
         FROM ({email_text})
     ), a AS (
-        SELECT url || '#' || text_sha256 AS article_key, published_at, modified_at
-        FROM articles
+        SELECT article_key, published_at, modified_at FROM {articles}
+    ), ed AS (
+        -- known: the document has a matched_docs row (only then can a pair of it be stored)
+        SELECT e.*, d.doc_key IS NOT NULL AS known, coalesce(
+            d.doc_key IS NOT NULL AND d.left_at IS NULL AND d.window_days >= $window
+            AND d.first_at IS NOT DISTINCT FROM e.first
+            -- a pair deleted from matched_pairs (to be weighed again) makes it new
+            AND d.pairs <= coalesce(pc.n, 0), false) AS done
+        FROM e LEFT JOIN matched_docs d ON d.matcher_version = $version
+          AND d.doc_kind = 'email' AND d.doc_key = e.msg_key
+        LEFT JOIN pc ON pc.msg_key = e.msg_key
+    ), ad AS (
+        SELECT a.*, d.doc_key IS NOT NULL AS known, coalesce(
+            d.doc_key IS NOT NULL AND d.left_at IS NULL AND d.window_days >= $window
+            AND d.first_at IS NOT DISTINCT FROM a.published_at
+            AND d.modified_at IS NOT DISTINCT FROM a.modified_at, false) AS done
+        FROM a LEFT JOIN matched_docs d ON d.matcher_version = $version
+          AND d.doc_kind = 'article' AND d.doc_key = a.article_key
     ), new_e AS (
-        SELECT e.* FROM e WHERE NOT EXISTS (
-            SELECT 1 FROM matched_docs d WHERE d.matcher_version = $version
-              AND d.doc_kind = 'email' AND d.doc_key = e.msg_key
-              AND d.first_at IS NOT DISTINCT FROM e.first AND d.window_days >= $window
-              -- a pair deleted from matched_pairs (to be weighed again) makes it new
-              AND d.pairs <= coalesce((SELECT n FROM pc WHERE pc.msg_key = e.msg_key), 0))
+        SELECT * FROM ed WHERE NOT done
     ), new_a AS (
-        SELECT a.* FROM a WHERE NOT EXISTS (
-            SELECT 1 FROM matched_docs d WHERE d.matcher_version = $version
-              AND d.doc_kind = 'article' AND d.doc_key = a.article_key
-              AND d.first_at IS NOT DISTINCT FROM a.published_at
-              AND d.modified_at IS NOT DISTINCT FROM a.modified_at
-              AND d.window_days >= $window)
+        SELECT * FROM ad WHERE NOT done
     )
 """
 
 
-def unweighed_pairs(con: Any, version: str, window_days: int) -> set[tuple[str, str]]:
+def unweighed_pairs(
+    con: Any, version: str, window_days: int, articles: str | None = None
+) -> set[tuple[str, str]]:
     """(msg_key, article_key) pairs in the time window that this matcher version has not
     weighed: the candidates of ``matching.match.candidates`` (an article published after the
     message's earliest time, or updated after it, within the window).
 
     Found from the documents not yet matched only (``matched_docs``: every pair of two matched
     documents is weighed already), by a range join on the times from those few rows to the
-    other side, then an anti-join against ``matched_pairs`` on just those keys."""
-    from warehouse.features import EMAIL_TEXT_SQL
-
-    docs = _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL)
+    other side. A pair with a document ``matched_docs`` has never listed cannot be stored;
+    only the others (a document matched again: its times, window or pairs changed, or it
+    came back) are looked up in ``matched_pairs``, so a night of new documents never reads
+    it. ``articles``: the current versions' snapshot (``warehouse.features.current_articles``).
+    """
+    docs = _docs_sql(articles)
     rows = con.execute(
         f"""
         WITH {docs}, c AS (
-            SELECT e.msg_key, e.first, a.* FROM new_e e JOIN a
+            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
+                   a.published_at, a.modified_at
+            FROM new_e e JOIN ad a
               ON a.published_at >= e.first AND a.published_at <= e.first + to_days($window)
             UNION
-            SELECT e.msg_key, e.first, a.* FROM new_e e JOIN a
+            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
+                   a.published_at, a.modified_at
+            FROM new_e e JOIN ad a
               ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days($window)
             UNION
-            SELECT e.msg_key, e.first, a.* FROM e JOIN new_a a
+            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
+                   a.published_at, a.modified_at
+            FROM ed e JOIN new_a a
               ON a.published_at >= e.first AND a.published_at <= e.first + to_days($window)
             UNION
-            SELECT e.msg_key, e.first, a.* FROM e JOIN new_a a
+            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
+                   a.published_at, a.modified_at
+            FROM ed e JOIN new_a a
               ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days($window)
         ), t AS (
-            SELECT msg_key, article_key, first,
+            SELECT msg_key, article_key, first, known,
                    CASE WHEN published_at >= first THEN published_at
                         WHEN modified_at >= first THEN modified_at END AS eff
             FROM c
         )
-        -- a left join, not NOT EXISTS: its hash table is built on the few candidates, not
-        -- on every pair ever weighed
-        SELECT t.msg_key, t.article_key FROM t LEFT JOIN (
-            SELECT msg_key, article_key FROM matched_pairs WHERE matcher_version = $version
-        ) m ON m.msg_key = t.msg_key AND m.article_key = t.article_key
-        WHERE t.eff IS NOT NULL AND t.eff - t.first <= to_days($window) AND m.msg_key IS NULL
+        SELECT DISTINCT msg_key, article_key, known FROM t
+        WHERE eff IS NOT NULL AND eff - first <= to_days($window)
         """,
         {"version": version, "window": window_days},
     ).fetchall()
-    return set(rows)
+    fresh = {(m, a) for m, a, known in rows if not known}
+    check = {(m, a) for m, a, known in rows if known}
+    return fresh | (check - stored_pairs(con, version, check))
 
 
-def mark_matched_docs(con: Any, version: str, window_days: int) -> None:
+def _docs_sql(articles: str | None) -> str:
+    from warehouse.features import ARTICLE_KEYS_SQL, EMAIL_TEXT_SQL
+
+    return _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL).replace(
+        "{articles}", articles or ARTICLE_KEYS_SQL
+    )
+
+
+def mark_matched_docs(
+    con: Any, version: str, window_days: int, articles: str | None = None
+) -> None:
     """Record that every matchable message and article version now in the warehouse has been
     matched against its window's candidates (call after their new pairs are stored, in the
-    same transaction), and forget the documents that left the warehouse."""
-    from warehouse.features import EMAIL_TEXT_SQL
+    same transaction), and mark the documents that left the warehouse."""
+    from warehouse.features import ARTICLE_KEYS_SQL, EMAIL_TEXT_SQL
 
-    docs = _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL)
+    docs = _docs_sql(articles)
+    # a document that left keeps its row, marked (the rows say which documents can have
+    # stored pairs: see unweighed_pairs)
     con.execute(
         f"""
-        DELETE FROM matched_docs d WHERE d.matcher_version = $version AND (
+        UPDATE matched_docs d SET left_at = now()
+        WHERE d.matcher_version = $version AND d.left_at IS NULL AND (
             (d.doc_kind = 'email' AND d.doc_key NOT IN (
                 SELECT msg_key FROM ({EMAIL_TEXT_SQL})))
             OR (d.doc_kind = 'article' AND d.doc_key NOT IN (
-                SELECT url || '#' || text_sha256 FROM articles)))
+                SELECT article_key FROM {articles or ARTICLE_KEYS_SQL})))
         """,
         {"version": version},
     )
     con.execute(
         f"""
         INSERT INTO matched_docs
+            (matcher_version, doc_kind, doc_key, first_at, modified_at, window_days, pairs)
         WITH {docs}
         SELECT $version, 'email', msg_key, first, NULL, $window, 0 FROM new_e
         UNION ALL
         SELECT $version, 'article', article_key, published_at, modified_at, $window, 0
         FROM new_a
         ON CONFLICT DO UPDATE SET first_at = excluded.first_at,
-            modified_at = excluded.modified_at, window_days = excluded.window_days
+            modified_at = excluded.modified_at, window_days = excluded.window_days,
+            left_at = NULL
         """,
         {"version": version, "window": window_days},
     )
