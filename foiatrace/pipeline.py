@@ -77,9 +77,14 @@ def match(
     con = connect(db)
     try:
         with step_run(con, "match") as run, transaction(con):
-            current = wf.current_articles(con)
-            sync = wf.sync_corpus(con, fversion, current)
-            new_pairs = matches.unweighed_pairs(con, MATCHER_VERSION, window_days, current)
+            # the pages written since the last run (every page on a first run or a new
+            # matcher version, or when the window is wider than the documents matched with)
+            marks = [(wf.CORPUS, fversion), (wf.MATCHED_DOCS, MATCHER_VERSION)]
+            scope = wf.article_scope(
+                con, marks, full=matches.window_widened(con, MATCHER_VERSION, window_days)
+            )
+            sync = wf.sync_corpus(con, fversion, scope)
+            new_pairs = matches.unweighed_pairs(con, MATCHER_VERSION, window_days, scope)
             reweigh: set[tuple[str, str]] = set()
             if sync.new_public:
                 reweigh |= matches.pairs_made_public(con, fversion, sync.new_public)
@@ -95,6 +100,7 @@ def match(
             done = matches.weighed_count(con, MATCHER_VERSION)
             todo = new_pairs | reweigh
             stats = dict(
+                pages_compared=scope.size(con), pages_scope="all" if scope.full else "written",
                 pairs_weighed=0, pairs_reweighed=0, pairs_skipped=done, disclosures=0,
                 embeddings_computed=0, texts_computed=sync.texts_computed,
                 texts_reused=sync.texts_reused, articles_added=len(sync.articles_added),
@@ -232,8 +238,9 @@ def match(
                     embeddings_computed=embed.stats["computed"],  # type: ignore[attr-defined]
                     texts_computed=sync.texts_computed + res.texts_computed,
                 )
-            matches.mark_matched_docs(con, MATCHER_VERSION, window_days, current)
-            wf.drop_current_articles(con)
+            matches.mark_matched_docs(con, MATCHER_VERSION, window_days, scope)
+            wf.save_watermarks(con, scope, marks)
+            wf.drop_scope(con)
             run.stats.update(stats)
             line = (
                 f"match: {stats['pairs_weighed']} new pairs weighed, "

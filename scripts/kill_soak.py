@@ -71,9 +71,17 @@ VOLATILE: dict[str, frozenset[str]] = {
     "emails": frozenset({"ingested_at"}),
     # warc_*: which run's WARC file holds the response and its record uuid / offset in it
     # (warc_sha256, the archived payload's hash, is kept)
+    # change_seq: the order of writes (a sequence), not what was written
     "article_versions": frozenset(
-        {"first_fetched_at", "last_fetched_at", "warc_record_id", "warc_file", "warc_offset"}
-    ),
+        {
+            "first_fetched_at",
+            "last_fetched_at",
+            "warc_record_id",
+            "warc_file",
+            "warc_offset",
+            "change_seq",
+        }
+    ),  # fmt: skip
     # last_status: 200 on the first crawl, 304 on a re-crawl of the unchanged site
     "crawl_state": frozenset({"last_checked_at", "last_status"}),
     "crawl_index_state": frozenset({"last_checked_at", "last_changed_at", "last_status"}),
@@ -90,6 +98,7 @@ VOLATILE: dict[str, frozenset[str]] = {
     "corpus_members": frozenset({"added_at"}),
     "pair_state": frozenset({"weighed_at"}),
     "matched_docs": frozenset({"left_at"}),
+    "sync_state": frozenset({"change_seq", "synced_at"}),
     # views: the same columns under their view names
     "articles": frozenset({"fetched_at"}),
     "evidence": frozenset({"warc_file", "warc_record_id"}),

@@ -133,7 +133,10 @@ def test_the_incremental_path_reports_what_a_run_from_scratch_reports(db: Path) 
 def test_a_warm_run_with_nothing_new_does_no_work_and_says_so(db: Path) -> None:
     cold = pipeline.match(db)
     assert cold["pairs_weighed"] > 0 and cold["texts_computed"] > 0
+    assert cold["pages_scope"] == "all" and cold["pages_compared"] == 1
     warm = pipeline.match(db)
+    # only pages written since the last run are compared: none
+    assert warm["pages_scope"] == "written" and warm["pages_compared"] == 0
     assert warm["texts_computed"] == 0 and warm["texts_reused"] == 0
     assert warm["embeddings_computed"] == 0
     assert warm["pairs_weighed"] == 0 and warm["pairs_reweighed"] == 0
@@ -274,23 +277,33 @@ def test_migration_0017_derives_the_public_index_sentences_from_stored_features(
         con.close()
 
 
+# Bookkeeping tables without a key index (migrations 0018, 0020): one row per key anyway.
+UNKEYED = {
+    "matched_pairs": "msg_key, article_key, matcher_version",
+    "text_features": "matcher_version, feature_key",
+    "corpus_members": "matcher_version, doc_kind, doc_key",
+    "public_details": "matcher_version, detail_key, article_key",
+    "matched_docs": "matcher_version, doc_kind, doc_key",
+}
+
+
 def test_matched_pairs_holds_each_weighed_pair_once_through_reweighs_and_returns(
     db: Path,
 ) -> None:
-    """matched_pairs keeps no key index (its upkeep grew with every pair ever weighed): the
-    match itself must add each pair once, through a re-weigh, a corrected message (its pairs
-    dropped), a page's new version and the old text coming back as the newest."""
+    """The bookkeeping tables keep no key index (its upkeep grew with every row ever stored):
+    the match itself must add each row once, through a re-weigh, a corrected message (its
+    pairs dropped), a page's new version and the old text coming back as the newest."""
     from warehouse.matches import unweighed_pairs
 
     def run_and_check() -> dict:
         stats = pipeline.match(db)
         con = connect(db)
         try:
-            dupes = con.execute(
-                "SELECT msg_key, article_key, matcher_version, count(*) FROM matched_pairs "
-                "GROUP BY ALL HAVING count(*) > 1"
-            ).fetchall()
-            assert dupes == []
+            for table, key in UNKEYED.items():
+                dupes = con.execute(
+                    f"SELECT {key}, count(*) FROM {table} GROUP BY ALL HAVING count(*) > 1"
+                ).fetchall()
+                assert dupes == [], table
             assert unweighed_pairs(con, MATCHER_VERSION, 30) == set()
             # every document with a stored pair has a matched_docs row
             orphans = con.execute(
@@ -340,3 +353,22 @@ def test_matched_pairs_holds_each_weighed_pair_once_through_reweighs_and_returns
     back = run_and_check()
     # its pairs with the messages were weighed before it left: none is weighed again
     assert back["pairs_weighed"] == 0
+
+
+def test_a_run_compares_only_the_pages_written_since_the_last(db: Path) -> None:
+    """Pages are read by their write order (article_versions.change_seq): a re-fetch or a
+    new page is compared, the rest of the warehouse is not, and a wider window than the
+    documents were matched with compares every page."""
+    pipeline.match(db)
+    con = connect(db)
+    load.upsert_article_versions(con, [
+        _article("https://tribune.example/x", T0 + timedelta(days=12), PRINTED),  # re-fetch
+        _article("https://agency.gov/r", T0 + timedelta(days=5), RELEASE),
+    ])  # fmt: skip
+    con.close()
+    second = pipeline.match(db)
+    assert second["pages_scope"] == "written" and second["pages_compared"] == 2
+    assert pipeline.match(db)["pages_compared"] == 0
+    wider = pipeline.match(db, window_days=60)
+    assert wider["pages_scope"] == "all" and wider["pages_compared"] == 2
+    assert pipeline.match(db, window_days=60)["pages_compared"] == 0

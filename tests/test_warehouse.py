@@ -93,7 +93,7 @@ def test_the_match_reads_the_newest_versions_the_articles_view_lists(tmp_path: P
     """The match ranks versions itself (once per run, or only a few pages' versions):
     by the view's rule, including a re-fetch that makes an older text newest again and a
     tie broken by the text's hash."""
-    from warehouse.features import ARTICLE_KEYS_SQL, current_articles
+    from warehouse.features import ARTICLE_KEYS_SQL, article_scope
     from warehouse.matches import load_article_docs
 
     con = connect(tmp_path / "w.duckdb")
@@ -116,7 +116,8 @@ def test_the_match_reads_the_newest_versions_the_articles_view_lists(tmp_path: P
     ).fetchall()
     assert len(view) == 3
     assert con.execute(f"SELECT * FROM {ARTICLE_KEYS_SQL} ORDER BY 1").fetchall() == view
-    assert con.execute(f"SELECT * FROM {current_articles(con)} ORDER BY 1").fetchall() == view
+    full = article_scope(con, [])
+    assert con.execute(f"SELECT * FROM {full.current} ORDER BY 1").fetchall() == view
     every = con.execute("SELECT url || '#' || text_sha256 FROM article_versions").fetchall()
     keyed = load_article_docs(con, [k for (k,) in every])
     assert sorted(a.key for a in keyed) == [r[0] for r in view]

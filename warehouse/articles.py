@@ -32,6 +32,8 @@ def upsert_article_versions(
 ) -> dict[str, int]:
     """Store each (canonical URL, text hash) once; a re-fetch of the same text only
     refreshes ``last_fetched_at`` and the dates, a changed text becomes a new version.
+    Every row written takes the next ``change_seq`` (the match reads the pages written
+    since its last run by it).
 
     ``rederive``: URLs whose stored version was loaded from a killed crawl, whose sitemap
     and feed merge may be incomplete; a re-fetch of the same text also replaces the fields
@@ -78,7 +80,8 @@ def upsert_article_versions(
                 "  THEN ? ELSE coalesce(warc_file, ?) END, "
                 "warc_offset = CASE WHEN html_sha256 IS DISTINCT FROM ? AND ? IS NOT NULL "
                 "  THEN ? ELSE coalesce(warc_offset, ?) END, "
-                "html_sha256 = ? WHERE url = ? AND text_sha256 = ?",
+                "html_sha256 = ?, change_seq = nextval('article_change_seq') "
+                "WHERE url = ? AND text_sha256 = ?",
                 [
                     r["last_fetched_at"],
                     r["modified_at"],
@@ -97,8 +100,8 @@ def upsert_article_versions(
         for r in redo:
             con.execute(
                 "UPDATE article_versions SET title = ?, published_at = ?, date_source = ?, "
-                "modified_at = ?, modified_source = ?, discovered_via = ? "
-                "WHERE url = ? AND text_sha256 = ?",
+                "modified_at = ?, modified_source = ?, discovered_via = ?, "
+                "change_seq = nextval('article_change_seq') WHERE url = ? AND text_sha256 = ?",
                 [
                     r["title"], r["published_at"], r["date_source"], r["modified_at"],
                     r["modified_source"], r["discovered_via"], r["url"], r["text_sha256"],

@@ -54,25 +54,91 @@ EMAIL_TEXT_SQL = """
 NEWEST_VERSION = (
     "QUALIFY row_number() OVER (PARTITION BY url ORDER BY last_fetched_at DESC, text_sha256) = 1"
 )
-# The current article versions as the match's set queries read them; ``current_articles``
-# snapshots the same rows once per run.
+# The current article versions as the match's set queries read them.
 ARTICLE_KEYS_SQL = (
     "(SELECT url || '#' || text_sha256 AS article_key, url, outlet, published_at, modified_at "
     f"FROM article_versions {NEWEST_VERSION})"
 )
-_CURRENT = "_current_articles"
+_CURRENT = "_scope_current"
+_VERSIONS = "_scope_versions"
+CORPUS, MATCHED_DOCS = "corpus", "matched_docs"  # sync_state scopes
 
 
-def current_articles(con: Any) -> str:
-    """A snapshot (temporary table) of the newest version of every page, with the columns
-    the match's set queries read; returns its name. Finding the newest version ranks every
-    version, a cost that grows with the warehouse: a run pays it once, not once per query."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS SELECT * FROM {ARTICLE_KEYS_SQL}")
-    return _CURRENT
+@dataclass(frozen=True)
+class ArticleScope:
+    """The pages a match run reads: every page (``versions`` None), or the pages written
+    since the run before (``article_versions.change_seq`` above its watermark). ``current``
+    holds the newest version of each page in scope, ``versions`` every version key of them
+    (what a document that left is looked up in); ``upto`` is the highest write taken in."""
+
+    current: str = ARTICLE_KEYS_SQL
+    versions: str | None = None
+    upto: int = 0
+
+    @property
+    def full(self) -> bool:
+        return self.versions is None
+
+    def size(self, con: Any) -> int:
+        """How many pages the run compares."""
+        return int(con.execute(f"SELECT count(*) FROM {self.current}").fetchall()[0][0])
+
+    def within(self, column: str) -> str:
+        """SQL condition: ``column`` (an article key) is a version of a page in scope."""
+        return (
+            "TRUE"
+            if self.versions is None
+            else f"{column} IN (SELECT article_key FROM {self.versions})"
+        )
 
 
-def drop_current_articles(con: Any) -> None:
+def watermark(con: Any, scope: str, version: str) -> int | None:
+    rows = con.execute(
+        "SELECT change_seq FROM sync_state WHERE scope = ? AND version = ?", [scope, version]
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def article_scope(con: Any, marks: Iterable[tuple[str, str]], full: bool = False) -> ArticleScope:
+    """Snapshot (temporary tables) of the pages this run reads: those written since the
+    oldest of the ``marks`` (sync_state scopes and versions), or every page when one is
+    missing or ``full``. Ranking versions is then paid for the written pages only; the
+    whole warehouse only on a first run or a new matcher version."""
+    upto = con.execute("SELECT coalesce(max(change_seq), 0) FROM article_versions").fetchall()
+    upto = int(upto[0][0])
+    seen = [watermark(con, s, v) for s, v in marks]
+    if full or not seen or any(w is None for w in seen):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS SELECT * FROM {ARTICLE_KEYS_SQL}")
+        con.execute(f"DROP TABLE IF EXISTS {_VERSIONS}")
+        return ArticleScope(_CURRENT, None, upto)
+    since = min(w for w in seen if w is not None)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_VERSIONS} AS SELECT url, url || '#' || text_sha256 "
+        "AS article_key, text_sha256, outlet, published_at, modified_at, last_fetched_at "
+        "FROM article_versions WHERE url IN (SELECT url FROM article_versions "
+        "WHERE change_seq > ? AND change_seq <= ?)",
+        [since, upto],
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS SELECT article_key, url, outlet, "
+        f"published_at, modified_at FROM {_VERSIONS} {NEWEST_VERSION}"
+    )
+    return ArticleScope(_CURRENT, _VERSIONS, upto)
+
+
+def save_watermarks(con: Any, scope: ArticleScope, marks: Iterable[tuple[str, str]]) -> None:
+    """Record that the run took in every article write up to ``scope.upto``."""
+    for s, v in marks:
+        con.execute(
+            "INSERT INTO sync_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "change_seq = excluded.change_seq, synced_at = excluded.synced_at",
+            [s, v, scope.upto, now()],
+        )
+
+
+def drop_scope(con: Any) -> None:
     con.execute(f"DROP TABLE IF EXISTS {_CURRENT}")
+    con.execute(f"DROP TABLE IF EXISTS {_VERSIONS}")
 
 
 @dataclass
@@ -156,8 +222,7 @@ def ensure_records(
                     "computed_at": [now()] * len(new),
                 }
             ),
-            "ON CONFLICT DO NOTHING",
-        )
+        )  # only keys load_records did not find: one row per key without a key index
     return {**have, **new}
 
 
@@ -204,10 +269,12 @@ def n_docs(con: Any, version: str) -> int:
     ).fetchall()[0][0]
 
 
-def sync_corpus(con: Any, version: str, articles: str = ARTICLE_KEYS_SQL) -> SyncResult:
+def sync_corpus(con: Any, version: str, scope: ArticleScope | None = None) -> SyncResult:
     """Bring corpus_members, corpus_stats and public_details up to the warehouse's current
     articles and messages: only documents that arrived or left are read and counted.
-    ``articles``: the current versions (:data:`ARTICLE_KEYS_SQL` or its snapshot)."""
+    ``scope``: the pages to compare (:func:`article_scope`; default every page)."""
+    scope = scope or ArticleScope()
+    articles = scope.current
     res = SyncResult(n_before=n_docs(con, version))
     delta: dict[str, Counter[str]] = {
         s: Counter() for s in (DETAIL_DF, ARTICLE_SENTENCE, EMAIL_SENTENCE, WORD)
@@ -221,7 +288,8 @@ def sync_corpus(con: Any, version: str, articles: str = ARTICLE_KEYS_SQL) -> Syn
     # articles that left the corpus (a newer version of the page replaced them)
     gone = con.execute(
         "SELECT m.doc_key, m.feature_key FROM corpus_members m WHERE m.matcher_version = ? "
-        f"AND m.doc_kind = 'article' AND m.doc_key NOT IN (SELECT article_key FROM {articles})",
+        f"AND m.doc_kind = 'article' AND {scope.within('m.doc_key')} "
+        f"AND m.doc_key NOT IN (SELECT article_key FROM {articles})",
         [version],
     ).fetchall()
     # messages that left or whose text or time changed
@@ -258,12 +326,15 @@ def sync_corpus(con: Any, version: str, articles: str = ARTICLE_KEYS_SQL) -> Syn
     res.articles_removed, res.emails_removed = len(gone), len(gone_emails)
 
     new_keys = con.execute(
-        "SELECT article_key, url, outlet, published_at "
-        f"FROM {articles} WHERE article_key NOT IN (SELECT doc_key FROM "
-        "corpus_members WHERE matcher_version = ? AND doc_kind = 'article') "
+        # a left join, not NOT IN: its hash table is built on the pages in scope, not on
+        # every member
+        "SELECT a.article_key, a.url, a.outlet, a.published_at "
+        f"FROM {articles} a LEFT JOIN (SELECT doc_key FROM corpus_members "
+        "WHERE matcher_version = ? AND doc_kind = 'article') m ON m.doc_key = a.article_key "
+        "WHERE m.doc_key IS NULL "
         # in time order: a night's window then reads neighbouring rows of text_features
         # even when one run computed them all (a first run, a new matcher version)
-        "ORDER BY published_at NULLS FIRST, 1",
+        "ORDER BY a.published_at NULLS FIRST, 1",
         [version],
     ).fetchall()
     texts = article_texts(con, [k for k, *_ in new_keys])
@@ -319,8 +390,7 @@ def sync_corpus(con: Any, version: str, articles: str = ARTICLE_KEYS_SQL) -> Syn
             con,
             "public_details",
             pa.Table.from_pylist([{"matcher_version": version, **p} for p in public]),
-            "ON CONFLICT DO NOTHING",
-        )
+        )  # pages new to the corpus: a page that left had its rows deleted
     _apply(con, version, delta)
     res.n_after = n_docs(con, version)
     return res

@@ -226,6 +226,7 @@ def _store_disclosures(
 
 # The matchable messages' window starts and the article versions' times, and which of them
 # this matcher version has not matched yet (or matched with other times or a narrower window).
+# {articles}: the articles a new message can pair with, {new_articles}: those that may be new.
 _DOCS_SQL = """
     pc AS (
         SELECT msg_key, count(*) AS n FROM matched_pairs WHERE matcher_version = $version
@@ -233,8 +234,6 @@ _DOCS_SQL = """
     ), e AS (
         SELECT msg_key, least(coalesce(sent_at_earliest, sent_at), sent_at) AS first
         FROM ({email_text})
-    ), a AS (
-        SELECT article_key, published_at, modified_at FROM {articles}
     ), ed AS (
         -- known: the document has a matched_docs row (only then can a pair of it be stored)
         SELECT e.*, d.doc_key IS NOT NULL AS known, coalesce(
@@ -245,6 +244,10 @@ _DOCS_SQL = """
         FROM e LEFT JOIN matched_docs d ON d.matcher_version = $version
           AND d.doc_kind = 'email' AND d.doc_key = e.msg_key
         LEFT JOIN pc ON pc.msg_key = e.msg_key
+    ), new_e AS (
+        SELECT * FROM ed WHERE NOT done
+    ), a AS (
+        {articles}
     ), ad AS (
         SELECT a.*, d.doc_key IS NOT NULL AS known, coalesce(
             d.doc_key IS NOT NULL AND d.left_at IS NULL AND d.window_days >= $window
@@ -252,16 +255,38 @@ _DOCS_SQL = """
             AND d.modified_at IS NOT DISTINCT FROM a.modified_at, false) AS done
         FROM a LEFT JOIN matched_docs d ON d.matcher_version = $version
           AND d.doc_kind = 'article' AND d.doc_key = a.article_key
-    ), new_e AS (
-        SELECT * FROM ed WHERE NOT done
     ), new_a AS (
-        SELECT * FROM ad WHERE NOT done
+        SELECT * FROM ad WHERE NOT done AND {new_articles}
     )
 """
 
 
+def _docs_sql(scope: Any = None) -> str:
+    """``_DOCS_SQL`` for a scope (``warehouse.features.ArticleScope``; default every page).
+    A partial scope reads the pages written since the last run, and the pages published or
+    updated inside a new message's window (its candidates), ranked for those pages only."""
+    from warehouse.features import EMAIL_TEXT_SQL, NEWEST_VERSION, ArticleScope
+
+    scope = scope or ArticleScope()
+    articles = f"SELECT article_key, published_at, modified_at FROM {scope.current}"
+    if not scope.full:
+        articles += f"""
+        UNION
+        SELECT url || '#' || text_sha256, published_at, modified_at FROM article_versions
+        WHERE url IN (
+            SELECT v.url FROM article_versions v, (
+                SELECT min(first) AS lo, max(first) + to_days($window) AS hi FROM new_e) w
+            WHERE v.published_at BETWEEN w.lo AND w.hi OR v.modified_at BETWEEN w.lo AND w.hi)
+        {NEWEST_VERSION}"""
+    return (
+        _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL)
+        .replace("{articles}", articles)
+        .replace("{new_articles}", scope.within("article_key"))
+    )
+
+
 def unweighed_pairs(
-    con: Any, version: str, window_days: int, articles: str | None = None
+    con: Any, version: str, window_days: int, scope: Any = None
 ) -> set[tuple[str, str]]:
     """(msg_key, article_key) pairs in the time window that this matcher version has not
     weighed: the candidates of ``matching.match.candidates`` (an article published after the
@@ -272,9 +297,9 @@ def unweighed_pairs(
     other side. A pair with a document ``matched_docs`` has never listed cannot be stored;
     only the others (a document matched again: its times, window or pairs changed, or it
     came back) are looked up in ``matched_pairs``, so a night of new documents never reads
-    it. ``articles``: the current versions' snapshot (``warehouse.features.current_articles``).
+    it. ``scope``: the pages to read (``warehouse.features.article_scope``; default all).
     """
-    docs = _docs_sql(articles)
+    docs = _docs_sql(scope)
     rows = con.execute(
         f"""
         WITH {docs}, c AS (
@@ -313,23 +338,14 @@ def unweighed_pairs(
     return fresh | (check - stored_pairs(con, version, check))
 
 
-def _docs_sql(articles: str | None) -> str:
-    from warehouse.features import ARTICLE_KEYS_SQL, EMAIL_TEXT_SQL
-
-    return _DOCS_SQL.replace("{email_text}", EMAIL_TEXT_SQL).replace(
-        "{articles}", articles or ARTICLE_KEYS_SQL
-    )
-
-
-def mark_matched_docs(
-    con: Any, version: str, window_days: int, articles: str | None = None
-) -> None:
+def mark_matched_docs(con: Any, version: str, window_days: int, scope: Any = None) -> None:
     """Record that every matchable message and article version now in the warehouse has been
     matched against its window's candidates (call after their new pairs are stored, in the
     same transaction), and mark the documents that left the warehouse."""
-    from warehouse.features import ARTICLE_KEYS_SQL, EMAIL_TEXT_SQL
+    from warehouse.features import EMAIL_TEXT_SQL, ArticleScope
 
-    docs = _docs_sql(articles)
+    scope = scope or ArticleScope()
+    docs = _docs_sql(scope)
     # a document that left keeps its row, marked (the rows say which documents can have
     # stored pairs: see unweighed_pairs)
     con.execute(
@@ -338,23 +354,39 @@ def mark_matched_docs(
         WHERE d.matcher_version = $version AND d.left_at IS NULL AND (
             (d.doc_kind = 'email' AND d.doc_key NOT IN (
                 SELECT msg_key FROM ({EMAIL_TEXT_SQL})))
-            OR (d.doc_kind = 'article' AND d.doc_key NOT IN (
-                SELECT article_key FROM {articles or ARTICLE_KEYS_SQL})))
+            OR (d.doc_kind = 'article' AND {scope.within("d.doc_key")}
+                AND d.doc_key NOT IN (SELECT article_key FROM {scope.current})))
         """,
         {"version": version},
     )
     con.execute(
         f"""
+        UPDATE matched_docs d SET first_at = n.first_at, modified_at = n.modified_at,
+            window_days = $window, left_at = NULL
+        FROM (
+            WITH {docs}
+            SELECT 'email' AS doc_kind, msg_key AS doc_key, first AS first_at,
+                   NULL::TIMESTAMPTZ AS modified_at
+            FROM new_e WHERE known
+            UNION ALL
+            SELECT 'article', article_key, published_at, modified_at FROM new_a WHERE known
+        ) n
+        WHERE d.matcher_version = $version AND d.doc_kind = n.doc_kind
+          AND d.doc_key = n.doc_key
+        """,
+        {"version": version, "window": window_days},
+    )
+    # matched_docs keeps no key index: documents it lists are updated above, only the
+    # others are added
+    con.execute(
+        f"""
         INSERT INTO matched_docs
             (matcher_version, doc_kind, doc_key, first_at, modified_at, window_days, pairs)
         WITH {docs}
-        SELECT $version, 'email', msg_key, first, NULL, $window, 0 FROM new_e
+        SELECT $version, 'email', msg_key, first, NULL, $window, 0 FROM new_e WHERE NOT known
         UNION ALL
         SELECT $version, 'article', article_key, published_at, modified_at, $window, 0
-        FROM new_a
-        ON CONFLICT DO UPDATE SET first_at = excluded.first_at,
-            modified_at = excluded.modified_at, window_days = excluded.window_days,
-            left_at = NULL
+        FROM new_a WHERE NOT known
         """,
         {"version": version, "window": window_days},
     )
@@ -365,6 +397,17 @@ def mark_matched_docs(
         "AND d.pairs <> c.n",
         {"version": version},
     )
+
+
+def window_widened(con: Any, version: str, window_days: int) -> bool:
+    """Whether a present article was matched with a narrower window than ``window_days``
+    (then every page is read: its new candidates can be anywhere)."""
+    rows = con.execute(
+        "SELECT count(*) FROM matched_docs WHERE matcher_version = ? AND doc_kind = 'article' "
+        "AND left_at IS NULL AND window_days < ?",
+        [version, window_days],
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def email_headers(con: Any) -> list[tuple[str | None, set[str]]]:
