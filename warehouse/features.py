@@ -74,10 +74,17 @@ class ArticleScope:
     current: str = ARTICLE_KEYS_SQL
     versions: str | None = None
     upto: int = 0
+    replaced: int = 0  # versions in scope that are not their page's newest
 
     @property
     def full(self) -> bool:
         return self.versions is None
+
+    @property
+    def may_have_left(self) -> bool:
+        """Whether a version can have left the warehouse: with every page read, or when a
+        page in scope has an older version (else the members need no looking up)."""
+        return self.full or self.replaced > 0
 
     def size(self, con: Any) -> int:
         """How many pages the run compares."""
@@ -123,7 +130,10 @@ def article_scope(con: Any, marks: Iterable[tuple[str, str]], full: bool = False
         f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS SELECT article_key, url, outlet, "
         f"published_at, modified_at FROM {_VERSIONS} {NEWEST_VERSION}"
     )
-    return ArticleScope(_CURRENT, _VERSIONS, upto)
+    replaced = con.execute(
+        f"SELECT (SELECT count(*) FROM {_VERSIONS}) - (SELECT count(*) FROM {_CURRENT})"
+    ).fetchall()[0][0]
+    return ArticleScope(_CURRENT, _VERSIONS, upto, int(replaced))
 
 
 def save_watermarks(con: Any, scope: ArticleScope, marks: Iterable[tuple[str, str]]) -> None:
@@ -286,12 +296,16 @@ def sync_corpus(con: Any, version: str, scope: ArticleScope | None = None) -> Sy
                 delta[stat][k] += sign * n
 
     # articles that left the corpus (a newer version of the page replaced them)
-    gone = con.execute(
-        "SELECT m.doc_key, m.feature_key FROM corpus_members m WHERE m.matcher_version = ? "
-        f"AND m.doc_kind = 'article' AND {scope.within('m.doc_key')} "
-        f"AND m.doc_key NOT IN (SELECT article_key FROM {articles})",
-        [version],
-    ).fetchall()
+    gone = (
+        con.execute(
+            "SELECT m.doc_key, m.feature_key FROM corpus_members m WHERE m.matcher_version = ? "
+            f"AND m.doc_kind = 'article' AND {scope.within('m.doc_key')} "
+            f"AND m.doc_key NOT IN (SELECT article_key FROM {articles})",
+            [version],
+        ).fetchall()
+        if scope.may_have_left
+        else []
+    )
     # messages that left or whose text or time changed
     gone_emails = con.execute(
         f"SELECT m.doc_key, m.feature_key FROM corpus_members m WHERE m.matcher_version = ? "

@@ -351,14 +351,21 @@ def mark_matched_docs(con: Any, version: str, window_days: int, scope: Any = Non
     con.execute(
         f"""
         UPDATE matched_docs d SET left_at = now()
-        WHERE d.matcher_version = $version AND d.left_at IS NULL AND (
-            (d.doc_kind = 'email' AND d.doc_key NOT IN (
-                SELECT msg_key FROM ({EMAIL_TEXT_SQL})))
-            OR (d.doc_kind = 'article' AND {scope.within("d.doc_key")}
-                AND d.doc_key NOT IN (SELECT article_key FROM {scope.current})))
+        WHERE d.matcher_version = $version AND d.left_at IS NULL AND d.doc_kind = 'email'
+          AND d.doc_key NOT IN (SELECT msg_key FROM ({EMAIL_TEXT_SQL}))
         """,
         {"version": version},
     )
+    if scope.may_have_left:
+        con.execute(
+            f"""
+            UPDATE matched_docs d SET left_at = now()
+            WHERE d.matcher_version = $version AND d.left_at IS NULL AND d.doc_kind = 'article'
+              AND {scope.within("d.doc_key")}
+              AND d.doc_key NOT IN (SELECT article_key FROM {scope.current})
+            """,
+            {"version": version},
+        )
     con.execute(
         f"""
         UPDATE matched_docs d SET first_at = n.first_at, modified_at = n.modified_at,
