@@ -15,16 +15,6 @@ from typing import Any
 from warehouse.runs import insert_arrow, now, transaction
 
 
-def weighed_pairs(con: Any, matcher_version: str) -> set[tuple[str, str]]:
-    """(msg_key, article_key) pairs this matcher version has already weighed."""
-    return set(
-        con.execute(
-            "SELECT msg_key, article_key FROM matched_pairs WHERE matcher_version = ?",
-            [matcher_version],
-        ).fetchall()
-    )
-
-
 def load_article_docs(con: Any, keys: Iterable[str] | None = None) -> list[Any]:
     """The newest version of every article (or of those of ``keys``), keyed url#text_sha256."""
     from matching.match import ArticleDoc
@@ -300,28 +290,20 @@ def unweighed_pairs(
     it. ``scope``: the pages to read (``warehouse.features.article_scope``; default all).
     """
     docs = _docs_sql(scope)
+    # new messages x their window's articles, and every message x the new articles; one
+    # range join per time column (an OR of two ranges is no range join)
+    c = "\n            UNION\n".join(
+        f"""            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
+                   a.published_at, a.modified_at
+            FROM {emails} e JOIN {articles} a
+              ON a.{col} >= e.first AND a.{col} <= e.first + to_days($window)"""
+        for emails, articles in (("new_e", "ad"), ("ed", "new_a"))
+        for col in ("published_at", "modified_at")
+    )
     rows = con.execute(
         f"""
         WITH {docs}, c AS (
-            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
-                   a.published_at, a.modified_at
-            FROM new_e e JOIN ad a
-              ON a.published_at >= e.first AND a.published_at <= e.first + to_days($window)
-            UNION
-            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
-                   a.published_at, a.modified_at
-            FROM new_e e JOIN ad a
-              ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days($window)
-            UNION
-            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
-                   a.published_at, a.modified_at
-            FROM ed e JOIN new_a a
-              ON a.published_at >= e.first AND a.published_at <= e.first + to_days($window)
-            UNION
-            SELECT e.msg_key, e.first, e.known AND a.known AS known, a.article_key,
-                   a.published_at, a.modified_at
-            FROM ed e JOIN new_a a
-              ON a.modified_at >= e.first AND a.modified_at <= e.first + to_days($window)
+{c}
         ), t AS (
             SELECT msg_key, article_key, first, known,
                    CASE WHEN published_at >= first THEN published_at
